@@ -1,0 +1,12 @@
+with source as (
+    select * from {{ ref('yearbook_health_technicians') }}
+)
+
+select
+    cast(year as {{ dbt.type_int() }}) as year,
+    trim(region_code) as region_code,
+    trim(province_zh) as province_zh,
+    cast(health_technicians_10k as {{ type_double() }}) as health_technicians_10k,
+    trim(series) as series,
+    trim(source_url) as source_url
+from source

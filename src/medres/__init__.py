@@ -1,0 +1,1 @@
+"""medres: statistics for evaluating the distribution of medical resources across regions."""
