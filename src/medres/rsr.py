@@ -1,0 +1,513 @@
+"""Rank-sum ratio (RSR) evaluation and optimal grading, as used in section 4 of the study.
+
+The rank-sum ratio method (Tian Fengtiao, 1988) turns ``m`` indicators measured on ``n`` units
+(provinces) into one dimensionless score, fits that score against its probit, and cuts the fitted
+line into grades. Every step is a DataFrame-in / DataFrame-out function so a notebook can use the
+method without dbt, and the dbt models can reuse the individual steps.
+
+Method, with the formulas each function implements
+--------------------------------------------------
+1. Ranks (:func:`rank_indicators`). A *positive* indicator (larger is better) is ranked ascending:
+   the smallest value gets rank 1, the largest rank ``n``. A *negative* indicator (smaller is
+   better) is ranked descending: the largest value gets rank 1. Ties get the average of the
+   positions they occupy (``pandas.Series.rank(method="average")``), so every indicator's ranks
+   sum to ``n(n+1)/2``.
+2. Rank-sum ratio (:func:`rank_sum_ratio`).
+   ``RSR_i = Σ_j R_ij / (m·n)``; weighted ``WRSR_i = Σ_j w_j·R_ij / n`` with ``Σ_j w_j = 1``.
+   With equal weights ``w_j = 1/m`` the two are identical. RSR lies in ``[1/n, 1]``.
+   Weights are equal, a user mapping (normalised to sum 1), or entropy weights
+   (:func:`entropy_weights`):
+   ``x'_ij = (x_ij − min_j)/(max_j − min_j)`` (positive) or ``(max_j − x_ij)/(max_j − min_j)``
+   (negative); ``p_ij = x'_ij / Σ_i x'_ij``; ``e_j = −(1/ln n)·Σ_i p_ij·ln p_ij`` with
+   ``0·ln 0 = 0``; ``d_j = 1 − e_j``; ``w_j = d_j / Σ_j d_j``.
+   The value that is regressed and graded is WRSR (equal to RSR when unweighted).
+3. Probit table (:func:`probit_table`). The distinct (W)RSR values sorted ascending, each with
+   frequency ``f`` and cumulative frequency ``cf``; the tied group occupies positions
+   ``cf − f + 1 … cf`` so its average rank is ``cf − (f − 1)/2``; percentile
+   ``p = average_rank / n``, except that the largest value's ``p`` (which would be ``1`` and give an
+   infinite probit) is replaced by ``1 − 1/(4n)``; ``probit = 5 + Φ⁻¹(p)``.
+4. Regression (:func:`fit_regression`). Ordinary least squares ``WRSR = a + b·probit``, either on
+   one point per unit (``fit_rows="all"``: what the study and SPSSAU do, the default) or on one
+   point per distinct (W)RSR value (``fit_rows="distinct"``: the textbook tabulation). Reported:
+   coefficients, standard errors, t statistics, two-sided p values, R², adjusted R², F and its p.
+5. Grading (:func:`grade_cutoffs`, :func:`assign_grades`). The "optimal grading" (最佳分档)
+   probit cut-offs below are mapped through the fitted line, ``rsr_cut = a + b·probit_cut``, and
+   each unit's fitted (``grade_on="fitted"``) or observed (``grade_on="raw"``) WRSR is compared with
+   them. Grade 1 is the best. A value exactly equal to a cut-off belongs to the better grade: the
+   study's Table 10 writes the lower bounds as "x ~", meaning "≥ x". The worst grade's lower
+   bounds are ``percentile 0``, ``probit −inf`` and ``rsr −inf``.
+
+Grading cut-offs and their source
+---------------------------------
+:data:`OPTIMAL_GRADING_PROBITS` holds the probit lower bounds of every grade but the worst, from
+worst to best, for 3–10 grades; the percentile of a cut-off is ``100·Φ(probit − 5)`` (5 grades:
+3.593, 27.425, 72.575, 96.407, exactly the study's Table 10). The table follows the classification
+table of Sun Zhenqiu & Xu Yongyong, *Medical Statistics* (医学统计学), 4th ed., People's Medical
+Publishing House, 2014, section on the rank-sum ratio method, as transcribed with both its percentiles
+and probits in the R package ``easyRSR`` (github.com/chuiqin/RSR, file ``R/easyRSR.R``, object
+``table``). Where that transcription's probits and percentiles disagree, the percentile decides,
+because each listed percentile is ``100·Φ(probit − 5)`` of exactly one probit:
+
+* 7 grades: 2.86, 3.72, **4.57, 5.44**, 6.28, 7.14 (percentiles 33.360 and 67.003 are
+  Φ(−0.43) and Φ(0.44)); a 4.67/5.33 variant that circulates is not what the source lists.
+* 8 grades: **2.75**, 3.5, 4.25, 5, 5.75, 6.5, **7.25** (percentile 1.222 = Φ(−2.25); easyRSR's
+  2.78/7.22 contradict its own percentiles).
+* 10 grades: 2.6, 3.2, **3.8**, 4.4, 5, 5.6, **6.2**, 6.8, 7.4 (percentiles 11.507 and 88.493 are
+  Φ(−1.2) and Φ(1.2)); a 3.75/6.25 variant that circulates is not what the source lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from medres.validation import InputError, validate_frame
+
+#: Probit lower bounds of grades ``G−1, …, 1`` (worst to best) for ``G`` grades; see module doc.
+OPTIMAL_GRADING_PROBITS: dict[int, tuple[float, ...]] = {
+    3: (4.0, 6.0),
+    4: (3.5, 5.0, 6.5),
+    5: (3.2, 4.4, 5.6, 6.8),
+    6: (3.0, 4.0, 5.0, 6.0, 7.0),
+    7: (2.86, 3.72, 4.57, 5.44, 6.28, 7.14),
+    8: (2.75, 3.5, 4.25, 5.0, 5.75, 6.5, 7.25),
+    9: (2.67, 3.33, 4.0, 4.67, 5.33, 6.0, 6.67, 7.33),
+    10: (2.6, 3.2, 3.8, 4.4, 5.0, 5.6, 6.2, 6.8, 7.4),
+}
+
+GRADE_LABELS: dict[int, tuple[str, ...]] = {
+    3: ("High", "Secondary", "Low"),
+    5: ("High", "Higher", "Secondary", "Lower", "Low"),
+}
+
+FIT_ROWS = ("all", "distinct")
+GRADE_ON = ("fitted", "raw")
+
+# Weighted sums of ranks that are mathematically equal can differ in the last bit depending on
+# the order of the terms; rounding far below any meaningful precision makes such units tie.
+_TIE_DECIMALS = 12
+
+
+class RegressionNotSignificant(InputError):
+    """The RSR-on-probit slope is not significant, so grading on the fitted line is refused."""
+
+    def __init__(self, slope_p: float, alpha: float) -> None:
+        self.slope_p = slope_p
+        self.alpha = alpha
+        super().__init__(
+            f"regression of RSR on probit is not significant: slope p = {slope_p:.4g} >= "
+            f"alpha = {alpha:g}; grades would be meaningless (pass force=True to grade anyway)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RSRResult:
+    """Output of :func:`evaluate` together with the parameters that produced it.
+
+    ``units``: one row per unit in input order (ranks, rsr, wrsr, probit table columns,
+    rsr_fitted, grade, grade_label). ``regression``: one row, see :func:`fit_regression`.
+    ``thresholds``: one row per grade, see :func:`grade_thresholds`. ``weights``: the normalised
+    weight of each indicator (summing to 1). ``weighting``: "equal", "custom" or "entropy".
+    """
+
+    units: pd.DataFrame
+    regression: pd.DataFrame
+    thresholds: pd.DataFrame
+    id_column: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    weights: pd.Series
+    weighting: str
+    grades: int
+    fit_rows: str
+    grade_on: str
+    alpha: float
+    force: bool
+
+
+def rank_column(indicator: str) -> str:
+    """Name of the column holding an indicator's ranks: ``f"{indicator}_rank"``."""
+    return f"{indicator}_rank"
+
+
+def rank_indicators(
+    frame: pd.DataFrame,
+    id_column: str,
+    positive: Sequence[str],
+    negative: Sequence[str],
+) -> pd.DataFrame:
+    """Rank every indicator so that a larger rank is always better.
+
+    Positive indicators: ``R_ij = rank of x_ij ascending`` (smallest → 1, largest → n).
+    Negative indicators: ``R_ij = rank of x_ij descending`` (largest → 1, smallest → n).
+    Ties get the average rank. Returns ``id_column`` plus one ``f"{c}_rank"`` column per indicator
+    (positive first, then negative), one row per unit in input order.
+    """
+    positive, negative = _check_indicator_lists(positive, negative)
+    clean = validate_frame(frame, id_column, [*positive, *negative])
+    ranks = pd.DataFrame({id_column: clean[id_column]})
+    for column in positive:
+        ranks[rank_column(column)] = clean[column].rank(method="average", ascending=True)
+    for column in negative:
+        ranks[rank_column(column)] = clean[column].rank(method="average", ascending=False)
+    return ranks
+
+
+def rank_sum_ratio(ranks: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
+    """(Weighted) rank-sum ratio of each row of ``ranks``.
+
+    ``ranks`` holds one column per indicator with that indicator's ranks ``1 … n`` (for example
+    the ``*_rank`` columns of :func:`rank_indicators`, without the id column).
+    ``weights=None``: ``RSR_i = Σ_j R_ij / (m·n)``.
+    ``weights`` mapping each column of ``ranks`` to a non-negative weight:
+    ``WRSR_i = Σ_j w_j·R_ij / n`` after normalising the weights to sum 1.
+    """
+    unit_count, indicator_count = ranks.shape
+    if indicator_count == 0 or unit_count == 0:
+        raise InputError("rank_sum_ratio needs at least one unit and one rank column")
+    if weights is None:
+        # Summing the ranks first keeps RSR exact for ties (rank sums are multiples of 1/2).
+        return ranks.sum(axis=1) / (indicator_count * unit_count)
+    normalised = _normalise_weights(weights, list(ranks.columns))
+    weighted = ranks.mul(normalised, axis=1).sum(axis=1) / unit_count
+    return weighted.round(_TIE_DECIMALS)
+
+
+def entropy_weights(
+    frame: pd.DataFrame, positive: Sequence[str], negative: Sequence[str]
+) -> pd.Series:
+    """Entropy-weight method: indicators that separate the units more get more weight.
+
+    Positive ``x'_ij = (x_ij − min_j)/(max_j − min_j)``, negative ``x'_ij = (max_j − x_ij)/(max_j −
+    min_j)``; ``p_ij = x'_ij / Σ_i x'_ij``; ``e_j = −(1/ln n)·Σ_i p_ij·ln p_ij`` (``0·ln 0 = 0``);
+    ``d_j = 1 − e_j``; ``w_j = d_j / Σ_j d_j``. Returns the weights indexed by indicator.
+    ``frame`` must hold complete numeric indicator columns (as :func:`validate_frame` returns).
+    A constant indicator has no spread to normalise by and raises :class:`InputError`.
+    """
+    positive, negative = _check_indicator_lists(positive, negative)
+    unknown = [c for c in [*positive, *negative] if c not in frame.columns]
+    if unknown:
+        raise InputError(f"entropy weights: unknown column(s) {unknown}")
+    values = frame[[*positive, *negative]].astype(float)
+    unit_count = len(values)
+    if unit_count < 2:
+        raise InputError(f"entropy weights need at least 2 units, got {unit_count}")
+    spread = values.max() - values.min()
+    constant = spread.index[spread == 0].tolist()
+    if constant:
+        raise InputError(
+            f"entropy weights are undefined for constant indicator(s) {constant}: "
+            "every unit has the same value, so max − min = 0"
+        )
+    normalised = pd.DataFrame(index=values.index)
+    for column in positive:
+        normalised[column] = (values[column] - values[column].min()) / spread[column]
+    for column in negative:
+        normalised[column] = (values[column].max() - values[column]) / spread[column]
+    shares = normalised / normalised.sum()
+    plogp = shares * np.log(shares.where(shares > 0, 1.0))  # log(1) = 0 realises 0·ln0 = 0
+    entropy = -plogp.sum() / math.log(unit_count)
+    divergence = 1.0 - entropy
+    return (divergence / divergence.sum()).rename("weight")
+
+
+def probit_table(rsr_values: Sequence[float] | pd.Series | np.ndarray) -> pd.DataFrame:
+    """Distribution of the (W)RSR values and the probit of each distinct value.
+
+    One row per distinct value, ascending: ``rsr``, ``frequency`` f, ``cumulative_frequency`` cf,
+    ``average_rank = cf − (f − 1)/2`` (mean of positions ``cf − f + 1 … cf``),
+    ``percentile = average_rank / n`` (a fraction; the largest value's is set to ``1 − 1/(4n)``
+    because ``p = 1`` has an infinite probit) and ``probit = 5 + Φ⁻¹(percentile)``.
+    """
+    values = np.asarray(rsr_values, dtype=float)
+    if values.ndim != 1 or len(values) == 0:
+        raise InputError("probit_table needs a non-empty one-dimensional sequence of RSR values")
+    if not np.isfinite(values).all():
+        raise InputError("probit_table: RSR values must be finite")
+    unit_count = len(values)
+    distinct, frequency = np.unique(values, return_counts=True)
+    cumulative = np.cumsum(frequency)
+    average_rank = cumulative - (frequency - 1) / 2
+    percentile = average_rank / unit_count
+    percentile[-1] = 1 - 1 / (4 * unit_count)
+    return pd.DataFrame(
+        {
+            "rsr": distinct,
+            "frequency": frequency,
+            "cumulative_frequency": cumulative,
+            "average_rank": average_rank,
+            "percentile": percentile,
+            "probit": 5 + stats.norm.ppf(percentile),
+        }
+    )
+
+
+def fit_regression(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
+    """OLS of the graded value on its probit: ``wrsr = intercept + slope·probit``.
+
+    ``units`` needs columns ``wrsr`` and ``probit`` (one row per unit, as in
+    ``RSRResult.units``). ``fit_rows="all"`` uses every unit as a point; ``"distinct"`` keeps one
+    point per distinct ``wrsr`` value. Closed form with ``k`` points, ``Sxx = Σ(x − x̄)²``:
+    ``slope = Σ(x − x̄)(y − ȳ)/Sxx``, ``intercept = ȳ − slope·x̄``, ``s² = SSE/(k − 2)``,
+    ``se(slope) = √(s²/Sxx)``, ``se(intercept) = √(s²(1/k + x̄²/Sxx))``, ``t = coef/se``, two-sided
+    ``p = 2·(1 − T_{k−2}(|t|))``, ``R² = 1 − SSE/SST``, ``adj R² = 1 − (1 − R²)(k − 1)/(k − 2)``,
+    ``F = t(slope)²`` with ``p = 1 − F_{1,k−2}(F)``. Returns a one-row DataFrame.
+    """
+    _check_choice("fit_rows", fit_rows, FIT_ROWS)
+    missing = [c for c in ("wrsr", "probit") if c not in units.columns]
+    if missing:
+        raise InputError(f"fit_regression: units frame lacks column(s) {missing}")
+    points = units[["wrsr", "probit"]]
+    if fit_rows == "distinct":
+        points = points.drop_duplicates("wrsr")
+    x = points["probit"].to_numpy(dtype=float)
+    y = points["wrsr"].to_numpy(dtype=float)
+    point_count = len(x)
+    if point_count < 3 or np.unique(x).size < 2:
+        raise InputError(
+            f"fit_regression (fit_rows={fit_rows!r}) needs at least 3 points with 2 different "
+            f"probits, got {point_count} point(s) and {np.unique(x).size} distinct probit(s); "
+            "are (nearly) all RSR values equal?"
+        )
+    x_mean, y_mean = x.mean(), y.mean()
+    sxx = float(((x - x_mean) ** 2).sum())
+    slope = float(((x - x_mean) * (y - y_mean)).sum() / sxx)
+    intercept = float(y_mean - slope * x_mean)
+    residual_df = point_count - 2
+    sse = float(((y - intercept - slope * x) ** 2).sum())
+    sst = float(((y - y_mean) ** 2).sum())
+    residual_variance = sse / residual_df
+    slope_se = math.sqrt(residual_variance / sxx)
+    intercept_se = math.sqrt(residual_variance * (1 / point_count + x_mean**2 / sxx))
+    # A perfect fit (SSE = 0) gives infinite t and F with p = 0, which is the right limit.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope_t = np.float64(slope) / slope_se
+        intercept_t = np.float64(intercept) / intercept_se
+    r_squared = 1 - sse / sst
+    f_statistic = float(slope_t**2)
+    return pd.DataFrame(
+        [
+            {
+                "fit_rows": fit_rows,
+                "intercept": intercept,
+                "slope": slope,
+                "intercept_se": intercept_se,
+                "slope_se": slope_se,
+                "intercept_t": float(intercept_t),
+                "slope_t": float(slope_t),
+                "intercept_p": float(2 * stats.t.sf(abs(intercept_t), residual_df)),
+                "slope_p": float(2 * stats.t.sf(abs(slope_t), residual_df)),
+                "r_squared": r_squared,
+                "adj_r_squared": 1 - (1 - r_squared) * (point_count - 1) / residual_df,
+                "f_statistic": f_statistic,
+                "f_p_value": float(stats.f.sf(f_statistic, 1, residual_df)),
+                "n_points": point_count,
+            }
+        ]
+    )
+
+
+def grade_labels(grades: int) -> tuple[str, ...]:
+    """Labels of grades ``1 … grades`` (best first): named for 3 and 5 grades, else "Grade k"."""
+    _check_grades(grades)
+    return GRADE_LABELS.get(grades, tuple(f"Grade {k}" for k in range(1, grades + 1)))
+
+
+def grade_cutoffs(grades: int) -> pd.DataFrame:
+    """Optimal-grading lower bounds of each grade, best grade first.
+
+    Columns ``grade`` (1 = best), ``grade_label``, ``probit_lower`` (from
+    :data:`OPTIMAL_GRADING_PROBITS`) and ``percentile_lower = 100·Φ(probit_lower − 5)`` (percent).
+    The worst grade has no lower bound: ``probit_lower = −inf``, ``percentile_lower = 0``.
+    """
+    _check_grades(grades)
+    probits = [*reversed(OPTIMAL_GRADING_PROBITS[grades]), -math.inf]
+    return pd.DataFrame(
+        {
+            "grade": np.arange(1, grades + 1),
+            "grade_label": list(grade_labels(grades)),
+            "percentile_lower": 100 * stats.norm.cdf(np.array(probits) - 5),
+            "probit_lower": probits,
+        }
+    )
+
+
+def grade_thresholds(grades: int, intercept: float, slope: float) -> pd.DataFrame:
+    """:func:`grade_cutoffs` plus ``rsr_lower = intercept + slope·probit_lower`` (−inf for the
+    worst grade): the fitted RSR at which each grade starts."""
+    thresholds = grade_cutoffs(grades)
+    probits = thresholds["probit_lower"].to_numpy()
+    finite = np.isfinite(probits)
+    rsr_lower = np.full(len(probits), -math.inf)
+    rsr_lower[finite] = intercept + slope * probits[finite]
+    thresholds["rsr_lower"] = rsr_lower
+    return thresholds
+
+
+def assign_grades(
+    values: Sequence[float] | pd.Series | np.ndarray, rsr_lower: Sequence[float]
+) -> np.ndarray:
+    """Grade of each value given the grades' RSR lower bounds (best grade first, worst −inf).
+
+    A value gets the best grade whose lower bound it reaches: ``grade = 1 + #{k : lower_k >
+    value}``. A value exactly equal to a lower bound therefore belongs to that (better) grade.
+    """
+    bounds = np.asarray(rsr_lower, dtype=float)
+    if bounds.ndim != 1 or not np.all(np.diff(bounds) < 0) or bounds[-1] != -math.inf:
+        raise InputError("rsr_lower must be strictly decreasing and end with -inf (worst grade)")
+    scores = np.asarray(values, dtype=float)
+    return 1 + (bounds[np.newaxis, :] > scores[:, np.newaxis]).sum(axis=1)
+
+
+def evaluate(
+    frame: pd.DataFrame,
+    id_column: str,
+    positive: Sequence[str],
+    negative: Sequence[str] = (),
+    weights: Mapping[str, float] | str | None = None,
+    grades: int = 5,
+    fit_rows: str = "all",
+    grade_on: str = "fitted",
+    alpha: float = 0.05,
+    force: bool = False,
+) -> RSRResult:
+    """Run the whole RSR method (see the module docstring) and grade every unit.
+
+    ``weights``: ``None`` (equal, WRSR = RSR), a mapping indicator → non-negative weight (every
+    indicator present, sum > 0, normalised to 1) or ``"entropy"`` (:func:`entropy_weights`).
+    ``grades``: 3–10. ``fit_rows``: "all" (one regression point per unit, as the study) or
+    "distinct". ``grade_on``: "fitted" (grade the fitted RSR, as the study) or "raw".
+    Raises :class:`RegressionNotSignificant` when the slope's p value is ``>= alpha`` unless
+    ``force=True``, and :class:`InputError` for bad input, naming the column, unit or parameter.
+    """
+    _check_grades(grades)
+    _check_choice("fit_rows", fit_rows, FIT_ROWS)
+    _check_choice("grade_on", grade_on, GRADE_ON)
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise InputError(
+            f"parameter alpha must be a number strictly between 0 and 1, got {alpha!r}"
+        )
+    positive, negative = _check_indicator_lists(positive, negative)
+    indicators = [*positive, *negative]
+    clean = validate_frame(frame, id_column, indicators)
+    indicator_weights, weighting = _resolve_weights(clean, positive, negative, weights)
+
+    ranks = rank_indicators(clean, id_column, positive, negative)
+    rank_columns = [rank_column(c) for c in indicators]
+    units = ranks.copy()
+    units["rsr"] = rank_sum_ratio(ranks[rank_columns])
+    units["wrsr"] = (
+        units["rsr"]
+        if weighting == "equal"
+        else rank_sum_ratio(
+            ranks[rank_columns], {rank_column(c): w for c, w in indicator_weights.items()}
+        )
+    )
+    distribution = probit_table(units["wrsr"]).set_index("rsr")
+    for column in ("frequency", "cumulative_frequency", "average_rank", "percentile", "probit"):
+        units[column] = units["wrsr"].map(distribution[column])
+
+    regression = fit_regression(units, fit_rows)
+    intercept, slope, slope_p = regression.loc[0, ["intercept", "slope", "slope_p"]]
+    if slope_p >= alpha and not force:
+        raise RegressionNotSignificant(float(slope_p), alpha)
+    units["rsr_fitted"] = intercept + slope * units["probit"]
+
+    thresholds = grade_thresholds(grades, intercept, slope)
+    graded_value = units["rsr_fitted"] if grade_on == "fitted" else units["wrsr"]
+    units["grade"] = assign_grades(graded_value, thresholds["rsr_lower"])
+    labels = dict(zip(thresholds["grade"], thresholds["grade_label"]))
+    units["grade_label"] = units["grade"].map(labels)
+
+    return RSRResult(
+        units=units,
+        regression=regression,
+        thresholds=thresholds,
+        id_column=id_column,
+        positive=tuple(positive),
+        negative=tuple(negative),
+        weights=indicator_weights,
+        weighting=weighting,
+        grades=grades,
+        fit_rows=fit_rows,
+        grade_on=grade_on,
+        alpha=float(alpha),
+        force=force,
+    )
+
+
+def _check_indicator_lists(
+    positive: Sequence[str], negative: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    # A bare string would silently be split into characters, so reject it by name.
+    for name, columns in (("positive", positive), ("negative", negative)):
+        if isinstance(columns, str):
+            raise InputError(
+                f"parameter {name} must be a list of column names, got the string {columns!r}"
+            )
+    positive, negative = list(positive), list(negative)
+    both = sorted(set(positive) & set(negative))
+    if both:
+        raise InputError(f"indicator(s) {both} listed as both positive and negative")
+    if not positive and not negative:
+        raise InputError("no indicators given: positive and negative are both empty")
+    return positive, negative
+
+
+def _check_grades(grades: int) -> None:
+    is_integer = isinstance(grades, (int, np.integer)) and not isinstance(grades, bool)
+    if not is_integer or grades not in OPTIMAL_GRADING_PROBITS:
+        raise InputError(f"parameter grades must be an integer from 3 to 10, got {grades!r}")
+
+
+def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"parameter {parameter} must be one of {list(allowed)}, got {value!r}")
+
+
+def _normalise_weights(weights: Mapping[str, float], columns: list[str]) -> pd.Series:
+    if not isinstance(weights, Mapping):
+        raise InputError(
+            f"weights must be a mapping column -> weight, got {type(weights).__name__}"
+        )
+    missing = [c for c in columns if c not in weights]
+    unknown = [c for c in weights if c not in columns]
+    if missing or unknown:
+        raise InputError(
+            f"weights must name exactly the indicators {columns}; "
+            f"missing {missing}, unknown {unknown}"
+        )
+    series = pd.Series({c: weights[c] for c in columns}, dtype=object)
+    numeric = pd.to_numeric(series, errors="coerce").astype(float)
+    bad = numeric.index[~np.isfinite(numeric) | (numeric < 0)].tolist()
+    if bad:
+        raise InputError(
+            f"weights must be finite non-negative numbers; bad weight for {bad}: "
+            f"{[weights[c] for c in bad]}"
+        )
+    total = numeric.sum()
+    if total <= 0:
+        raise InputError(f"weights must sum to more than 0, got {dict(weights)}")
+    return (numeric / total).rename("weight")
+
+
+def _resolve_weights(
+    clean: pd.DataFrame,
+    positive: list[str],
+    negative: list[str],
+    weights: Mapping[str, float] | str | None,
+) -> tuple[pd.Series, str]:
+    indicators = [*positive, *negative]
+    if weights is None:
+        equal = pd.Series(1 / len(indicators), index=indicators, name="weight")
+        return equal, "equal"
+    if isinstance(weights, str):
+        if weights != "entropy":
+            raise InputError(f"weights must be None, a mapping or 'entropy', got {weights!r}")
+        return entropy_weights(clean, positive, negative), "entropy"
+    return _normalise_weights(weights, indicators), "custom"
