@@ -12,13 +12,17 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export DO_NOT_TRACK := 1
 
-.PHONY: venv build test pytest dbt-build docs lock clean
+.PHONY: venv build publish test pytest docs lock clean
 
 venv:            ## create or reuse .venv from requirements.lock
 	@scripts/ensure_venv.sh
 
-build: venv      ## seeds, models and data tests on the embedded DuckDB
+build: venv      ## seeds, models and data tests on the embedded DuckDB, then publish the marts
 	$(DBT) build
+	$(MAKE) --no-print-directory publish
+
+publish: venv    ## copy the marts to published/medres.duckdb and published/parquet/ (atomic replace)
+	$(BIN)/python -m medres.publish
 
 pytest: venv     ## unit tests of the medres package
 	$(BIN)/python -m pytest
@@ -33,4 +37,4 @@ lock:            ## re-resolve requirements.in into requirements.lock (needs uv;
 	uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb* .venv
+	rm -rf target logs warehouse/*.duckdb* published .venv

@@ -1,0 +1,126 @@
+"""Publish the marts for BI readers: a separate DuckDB file and one Parquet file per mart.
+
+dbt-duckdb keeps the warehouse file open (and locked) for the whole run, and DuckDB allows one
+writer per file, so BI tools must never read the warehouse itself. After a successful build this
+module copies every table of the ``marts`` schema into ``published/medres.duckdb`` and
+``published/parquet/<mart>.parquet``. Each file is written under a temporary name in the same
+directory and then renamed over the old one (an atomic replace on POSIX): a reader sees the complete
+previous version or the complete new one, and a reader holding the old file open keeps reading the
+old inode without blocking the build. If anything fails before the rename, the previous files are
+untouched.
+
+Usage: ``python -m medres.publish [--warehouse PATH] [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+DEFAULT_WAREHOUSE = Path(os.environ.get("MEDRES_DUCKDB_PATH", "warehouse/medres.duckdb"))
+DEFAULT_OUT = Path("published")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def mart_tables(connection: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """Names of the base tables in the marts schema of an attached database, sorted."""
+    rows = connection.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = ? and schema_name = ? order by table_name",
+        [database, MARTS_SCHEMA],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _copy_comments(connection: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
+    """Carry dbt's persisted descriptions (table and column comments) into the published copy."""
+    table_comment = connection.execute(
+        "select comment from duckdb_tables() where database_name = ? and schema_name = ? "
+        "and table_name = ?",
+        [source, MARTS_SCHEMA, table],
+    ).fetchone()
+    if table_comment and table_comment[0]:
+        connection.execute(f"comment on table {_quote(table)} is {_literal(table_comment[0])}")
+    columns = connection.execute(
+        "select column_name, comment from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [source, MARTS_SCHEMA, table],
+    ).fetchall()
+    for column, comment in columns:
+        connection.execute(
+            f"comment on column {_quote(table)}.{_quote(column)} is {_literal(comment)}"
+        )
+
+
+def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT) -> list[str]:
+    """Copy every mart to ``out/medres.duckdb`` and ``out/parquet/``; return the mart names."""
+    if not warehouse.exists():
+        raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `make build` first")
+    parquet_dir = out / "parquet"
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    staged_database = out / f".medres.duckdb.{os.getpid()}.tmp"
+    staged_database.unlink(missing_ok=True)
+
+    connection = duckdb.connect(str(staged_database))
+    staged_parquet: list[tuple[Path, Path]] = []
+    try:
+        connection.execute(f"attach {_literal(str(warehouse))} as warehouse (read_only)")
+        tables = mart_tables(connection, "warehouse")
+        if not tables:
+            raise RuntimeError(f"no tables in schema {MARTS_SCHEMA!r} of {warehouse}")
+        for table in tables:
+            source = f"warehouse.{MARTS_SCHEMA}.{_quote(table)}"
+            connection.execute(f"create table {_quote(table)} as select * from {source}")
+            _copy_comments(connection, "warehouse", table)
+            final = parquet_dir / f"{table}.parquet"
+            staged = parquet_dir / f".{table}.parquet.{os.getpid()}.tmp"
+            connection.execute(
+                f"copy {_quote(table)} to {_literal(str(staged))} (format parquet)"
+            )
+            staged_parquet.append((staged, final))
+        connection.execute("detach warehouse")
+        connection.execute("checkpoint")
+    except BaseException:
+        connection.close()
+        staged_database.unlink(missing_ok=True)
+        for staged, _ in staged_parquet:
+            staged.unlink(missing_ok=True)
+        raise
+    connection.close()
+
+    # Everything is written; only renames remain, each atomic.
+    for staged, final in staged_parquet:
+        os.replace(staged, final)
+    os.replace(staged_database, out / "medres.duckdb")
+    # A mart dropped from the project must not linger as a stale Parquet file.
+    for leftover in parquet_dir.glob("*.parquet"):
+        if leftover.stem not in tables:
+            leftover.unlink()
+    return tables
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    arguments = parser.parse_args(argv)
+    tables = publish(arguments.warehouse, arguments.out)
+    print(f"medres: published {len(tables)} marts to {arguments.out}/medres.duckdb and "
+          f"{arguments.out}/parquet/: {', '.join(tables)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
