@@ -1,9 +1,11 @@
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from medres.panel import rsr_panel, settings_from_json
+from medres.cluster import hierarchical
+from medres.panel import cluster_panel, rsr_panel, settings_from_json
 from medres.rsr import evaluate
 from medres.validation import InputError
 
@@ -72,3 +74,101 @@ def test_settings_from_json():
         settings_from_json("{grades: 5", "rsr_settings")
     with pytest.raises(InputError, match="must be a JSON object"):
         settings_from_json("[1, 2]", "rsr_settings")
+
+
+# --- cluster_panel ---------------------------------------------------------------------------
+
+CLUSTER_COLUMNS = ["institutions", "health_personnel_10k", "beds_10k",
+                   "health_expenditure_per_capita_yuan"]
+CLUSTER_SETTINGS = {"columns": CLUSTER_COLUMNS, "standardize": "z", "linkage": "average",
+                    "metric": "sqeuclidean", "k_min": 2, "k_max": 8, "k": 5}
+
+
+@pytest.fixture(scope="module")
+def provinces() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).parent / "data" / "cluster_health_resources_2020.csv")
+
+
+def two_year_provinces(provinces: pd.DataFrame) -> pd.DataFrame:
+    # 2021 = 2020 with every institution count doubled except Beijing's: a different tree.
+    later = provinces.assign(institutions=provinces["institutions"] * 2)
+    later.loc[later["province_en"] == "Beijing", "institutions"] = 10599
+    return pd.concat([provinces.assign(year=2020), later.assign(year=2021)], ignore_index=True)
+
+
+def test_cluster_panel_equals_hierarchical_per_year(provinces):
+    panel = two_year_provinces(provinces)
+    out = cluster_panel(panel, "year", "province_en", CLUSTER_SETTINGS)
+    for year in (2020, 2021):
+        rows = panel[panel["year"] == year].sort_values("province_en").reset_index(drop=True)
+        direct = hierarchical(rows, "province_en", CLUSTER_COLUMNS, k_range=(2, 8))
+        members = out["memberships"].query("year == @year")
+        assert members[["province_en", "k", "cluster"]].values.tolist() == (
+            direct.memberships[["id", "k", "cluster"]].values.tolist()
+        )
+        schedule = out["schedule"].query("year == @year")
+        assert schedule["coefficient"].tolist() == pytest.approx(
+            direct.schedule["coefficient"].tolist())
+        assert schedule["rescaled_distance"].tolist() == pytest.approx(
+            direct.dendrogram.merges["rescaled_distance"].tolist())
+    assert list(out["memberships"].columns) == [
+        "year", "province_en", "case_number", "k", "cluster", "is_chosen_k"]
+    assert len(out["memberships"]) == 2 * 31 * 7
+    assert out["memberships"].groupby("year")["is_chosen_k"].sum().tolist() == [31, 31]
+    assert (out["memberships"].query("is_chosen_k")["k"] == 5).all()
+
+
+def test_cluster_panel_numbers_cases_by_sorted_id_whatever_the_row_order(provinces):
+    panel = provinces.assign(year=2020)
+    shuffled = panel.sample(frac=1, random_state=3)
+    first = cluster_panel(panel, "year", "province_en", CLUSTER_SETTINGS)
+    second = cluster_panel(shuffled, "year", "province_en", CLUSTER_SETTINGS)
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], second[name])
+    # Case 1 = alphabetically first id; the schedule names each case's id.
+    schedule = first["schedule"]
+    names = sorted(provinces["province_en"])
+    for row in schedule.itertuples():
+        assert row.cluster_1_province_en == names[row.cluster_1 - 1]
+        assert row.cluster_2_province_en == names[row.cluster_2 - 1]
+    assert len(schedule) == 30 and schedule["stage"].tolist() == list(range(1, 31))
+
+
+def test_cluster_panel_study_groups_and_outputs(provinces):
+    out = cluster_panel(provinces.assign(year=2020), "year", "province_en", CLUSTER_SETTINGS)
+    chosen = out["memberships"].query("is_chosen_k")
+    groups = {c: set(g["province_en"]) for c, g in chosen.groupby("cluster")}
+    assert groups[5] == {"Shandong", "Henan", "Sichuan", "Hebei", "Hunan"}
+    assert groups[3] == {"Beijing", "Shanghai"}
+    leaves = out["leaves"]
+    assert sorted(leaves["leaf_position"]) == list(range(1, 32))
+    assert sorted(leaves["case_number"]) == list(range(1, 32))
+    diagnostics = out["diagnostics"].set_index("k")
+    assert list(diagnostics.index) == list(range(2, 9))
+    assert diagnostics.loc[5, "coefficient_at_cut"] == pytest.approx(2.743589, abs=1e-6)
+    assert diagnostics.loc[5, "coefficient_jump"] == pytest.approx(4.292487 - 2.743589, abs=1e-6)
+    assert diagnostics["is_chosen_k"].tolist() == [k == 5 for k in range(2, 9)]
+    rescaled = out["schedule"]["rescaled_distance"]
+    assert rescaled.min() == 0.0 and rescaled.max() == 25.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"k": 9}, r"chosen k = 9 lies outside .* 2\.\.8"),
+        ({"k_min": "2"}, "'k_min' must be an integer"),
+        ({"columns": "beds_10k"}, "'columns' must be a non-empty list"),
+        ({"linkage": "wards"}, "unknown linkage 'wards'"),
+        ({"k_max": 31}, r"year = 2020: k_range \(2, 31\) outside 2\.\.30"),
+    ],
+)
+def test_cluster_panel_rejects_bad_settings(provinces, change, message):
+    with pytest.raises(InputError, match=message):
+        cluster_panel(provinces.assign(year=2020), "year", "province_en",
+                      {**CLUSTER_SETTINGS, **change})
+
+
+def test_cluster_panel_missing_setting_is_named(provinces):
+    settings = {k: v for k, v in CLUSTER_SETTINGS.items() if k != "metric"}
+    with pytest.raises(InputError, match=r"lack \['metric'\]"):
+        cluster_panel(provinces.assign(year=2020), "year", "province_en", settings)

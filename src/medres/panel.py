@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from medres import rsr
+from medres import cluster, rsr
 from medres.validation import InputError
 
 
@@ -104,3 +104,98 @@ def rsr_panel(
         return {"units": result.units, "regression": regression, "thresholds": result.thresholds}
 
     return for_each_group(frame, group_column, evaluate)
+
+
+#: Keys of the settings :func:`cluster_panel` reads (the dbt vars ``medres_cluster_*``).
+CLUSTER_SETTINGS = ("columns", "standardize", "linkage", "metric", "k_min", "k_max", "k")
+
+
+def cluster_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """SPSS-style hierarchical clustering (:func:`medres.cluster.hierarchical`) per group.
+
+    ``settings`` (the dbt vars ``medres_cluster_*``): ``columns`` (indicator columns of
+    ``frame``), ``standardize``, ``linkage``, ``metric``, ``k_min`` / ``k_max`` (the inclusive
+    range of cluster counts reported) and ``k`` (the chosen count, inside that range).
+
+    A SQL relation has no row order, and SPSS numbers cases in file order, so within each group
+    the rows are sorted by ``id_column`` first: case ``i`` is the ``i``-th smallest id (for GB/T
+    2260 region codes this is the yearbook's province order, Beijing = case 1).
+
+    Returns, each with ``group_column`` first:
+
+    * ``memberships``: ``id_column``, ``case_number``, ``k``, ``cluster`` (1 = lowest mean
+      standardised level), ``is_chosen_k`` — one row per unit and k in the range;
+    * ``schedule``: the agglomeration schedule (``stage``, ``cluster_1``, ``cluster_2``,
+      ``cluster_1_<id_column>``, ``cluster_2_<id_column>``, ``coefficient``,
+      ``cluster_1_first_stage``, ``cluster_2_first_stage``, ``next_stage``) with the dendrogram's
+      ``rescaled_distance`` (SPSS 0–25 axis) of each stage;
+    * ``leaves``: ``leaf_position`` (1 = first drawn), ``<id_column>``, ``case_number``;
+    * ``diagnostics``: ``k``, ``coefficient_at_cut``, ``coefficient_jump``, ``silhouette``,
+      ``cophenetic_correlation``, ``is_chosen_k``.
+    """
+    missing = [key for key in CLUSTER_SETTINGS if key not in settings]
+    if missing:
+        raise InputError(f"cluster settings lack {missing}; expected keys {list(CLUSTER_SETTINGS)}")
+    columns = settings["columns"]
+    if isinstance(columns, str) or not isinstance(columns, list) or not columns:
+        raise InputError(f"cluster setting 'columns' must be a non-empty list, got {columns!r}")
+    k_min, k_max, k_chosen = (_int_setting(settings, key) for key in ("k_min", "k_max", "k"))
+    if not k_min <= k_chosen <= k_max:
+        raise InputError(
+            f"chosen k = {k_chosen} lies outside the reported range k_min..k_max = {k_min}..{k_max}"
+        )
+    if id_column not in frame.columns:
+        raise InputError(f"unknown id column {id_column!r}")
+
+    def evaluate(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        ordered = rows.sort_values(id_column, kind="stable").reset_index(drop=True)
+        result = cluster.hierarchical(
+            ordered,
+            id_column,
+            columns,
+            standardize=settings["standardize"],
+            linkage=settings["linkage"],
+            metric=settings["metric"],
+            k_range=(k_min, k_max),
+        )
+        ids = ordered[id_column].tolist()
+        case_of = {unit: case for case, unit in enumerate(ids, start=1)}
+
+        memberships = result.memberships.rename(columns={"id": id_column})
+        memberships.insert(1, "case_number", memberships[id_column].map(case_of).astype(int))
+        memberships["is_chosen_k"] = memberships["k"] == k_chosen
+
+        schedule = result.schedule.copy()
+        schedule.insert(3, f"cluster_1_{id_column}", [ids[c - 1] for c in schedule["cluster_1"]])
+        schedule.insert(4, f"cluster_2_{id_column}", [ids[c - 1] for c in schedule["cluster_2"]])
+        schedule["rescaled_distance"] = result.dendrogram.merges["rescaled_distance"].to_numpy()
+
+        leaves = pd.DataFrame(
+            {
+                "leaf_position": result.dendrogram.leaves["position"].to_numpy() + 1,
+                id_column: result.dendrogram.leaves["id"].to_numpy(),
+                "case_number": result.dendrogram.leaves["case"].to_numpy(),
+            }
+        )
+
+        diagnostics = result.diagnostics.rename(
+            columns={"coefficient": "coefficient_at_cut", "jump": "coefficient_jump"}
+        )[["k", "coefficient_at_cut", "coefficient_jump", "silhouette", "cophenetic_correlation"]]
+        diagnostics["is_chosen_k"] = diagnostics["k"] == k_chosen
+        return {
+            "memberships": memberships,
+            "schedule": schedule,
+            "leaves": leaves,
+            "diagnostics": diagnostics,
+        }
+
+    return for_each_group(frame, group_column, evaluate)
+
+
+def _int_setting(settings: Mapping[str, Any], key: str) -> int:
+    value = settings[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"cluster setting {key!r} must be an integer, got {value!r}")
+    return value
