@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export DO_NOT_TRACK := 1
 
-.PHONY: venv build publish test pytest docs lock clean
+.PHONY: venv build publish validate figures report browser-test bench test pytest docs lock clean
 
 venv:            ## create or reuse .venv from requirements.lock
 	@scripts/ensure_venv.sh
@@ -27,7 +27,25 @@ publish: venv    ## copy the marts to published/medres.duckdb and published/parq
 pytest: venv     ## unit tests of the medres package
 	$(BIN)/python -m pytest
 
-test: build pytest  ## everything: dbt build (with its data tests), then pytest
+validate: venv   ## great-expectations suites over the seeds and the published marts; Data Docs in reports/gx/
+	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --seeds seeds --published published --docs reports/gx
+
+figures: venv    ## figures (PNG + SVG) from the published marts into reports/figures/
+	$(BIN)/python -m medres.figures --published published --out reports/figures
+
+report: venv     ## the figures plus the static HTML report reports/index.html
+	$(BIN)/python -m medres.report --published published --out reports
+
+browser-test: venv  ## render the report and the dbt docs in headless Chromium; refreshes docs/images/
+	scripts/install_chromium.sh
+	MEDRES_SCREENSHOT_DIR=docs/images $(BIN)/python -m pytest python_tests/test_browser.py
+
+bench: venv      ## dbt build vs a trivial dbt project, Python model costs, 2,851-county scale run
+	$(BIN)/python bench/run.py
+
+test: build validate report  ## everything: build (with dbt data tests), great-expectations, report, then pytest (browser included)
+	scripts/install_chromium.sh
+	$(BIN)/python -m pytest
 
 docs: venv       ## generate and serve the dbt docs site (lineage graph) on http://localhost:8080
 	$(DBT) docs generate
@@ -37,4 +55,4 @@ lock:            ## re-resolve requirements.in into requirements.lock (needs uv;
 	uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb* published .venv
+	rm -rf target logs warehouse/*.duckdb* published reports .venv

@@ -172,3 +172,46 @@ def test_cluster_panel_missing_setting_is_named(provinces):
     settings = {k: v for k, v in CLUSTER_SETTINGS.items() if k != "metric"}
     with pytest.raises(InputError, match=r"lack \['metric'\]"):
         cluster_panel(provinces.assign(year=2020), "year", "province_en", settings)
+
+
+def test_cluster_panel_reuses_the_clustering_for_identical_input(monkeypatch):
+    from medres import panel
+
+    calls = []
+    real = panel.cluster_panel_uncached
+    monkeypatch.setattr(
+        panel, "cluster_panel_uncached", lambda *args: calls.append(1) or real(*args)
+    )
+    panel._last_clustering.clear()
+    frame = pd.DataFrame(
+        {
+            "year": [2020] * 5,
+            "unit": list("abcde"),
+            "x": [1.0, 2.0, 4.0, 8.0, 16.0],
+            "y": [3.0, 1.0, 4.0, 1.0, 5.0],
+        }
+    )
+    settings = {
+        "columns": ["x", "y"], "standardize": "z", "linkage": "average",
+        "metric": "sqeuclidean", "k_min": 2, "k_max": 3, "k": 2,
+    }
+    first = panel.cluster_panel(frame, "year", "unit", settings)
+    first["memberships"].loc[:, "cluster"] = 99  # a caller mutating its copy ...
+    second = panel.cluster_panel(frame, "year", "unit", settings)
+    assert len(calls) == 1
+    assert (second["memberships"]["cluster"] != 99).all()  # ... does not alter the cache
+    changed = frame.assign(x=[1.0, 2.0, 4.0, 8.0, 17.0])
+    panel.cluster_panel(changed, "year", "unit", settings)
+    panel.cluster_panel(frame, "year", "unit", {**settings, "k": 3})
+    assert len(calls) == 3
+
+
+def test_rescaled_distances_stay_on_the_0_to_25_axis():
+    import numpy as np
+
+    from medres.cluster import rescale_distances
+
+    # Heights for which 25·(h − low)/(high − low), multiplied first, misses 25 by one ulp.
+    heights = np.array([0.1, 0.7, 2.9000000000000004, 2.9])
+    rescaled = rescale_distances(heights)
+    assert rescaled.min() == 0.0 and rescaled.max() == 25.0

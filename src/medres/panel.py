@@ -8,6 +8,7 @@ so the same models work for one year of 31 provinces or ten years of 2,851 count
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -84,8 +85,11 @@ def rsr_panel(
         raise InputError(f"weighting must be 'configured' or 'entropy', got {weighting!r}")
 
     def evaluate(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        # The warehouse returns rows in no fixed order, and the regression's float sums depend on
+        # it (last-digit differences between two builds of the same seeds): fix the order by id.
+        ordered = rows.sort_values(id_column, kind="stable").reset_index(drop=True)
         result = rsr.evaluate(
-            rows.rename(columns=columns),
+            ordered.rename(columns=columns),
             id_column=id_column,
             positive=positive,
             negative=negative,
@@ -110,7 +114,43 @@ def rsr_panel(
 CLUSTER_SETTINGS = ("columns", "standardize", "linkage", "metric", "k_min", "k_max", "k")
 
 
+# The four clustering Python models (memberships, schedule, leaves, diagnostics) each need the same
+# clustering of the same input. dbt-duckdb runs Python models inside the dbt process, so the last
+# result is kept here and reused when the input and settings are identical: one clustering per
+# build instead of four. The key is the frame's content hash, so a changed input always recomputes.
+_last_clustering: dict[str, Any] = {}
+_clustering_lock = threading.Lock()
+
+
+def _clustering_key(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> str:
+    content = pd.util.hash_pandas_object(frame, index=False).sum()
+    return json.dumps(
+        [int(content), list(map(str, frame.columns)), group_column, id_column, dict(settings)],
+        sort_keys=True,
+        default=str,
+    )
+
+
 def cluster_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """:func:`cluster_panel_uncached` with the last result reused for identical input.
+
+    Returned frames are copies, so a caller modifying them cannot alter the cached result.
+    """
+    key = _clustering_key(frame, group_column, id_column, settings)
+    with _clustering_lock:
+        if _last_clustering.get("key") != key:
+            _last_clustering.clear()
+            _last_clustering.update(
+                key=key, result=cluster_panel_uncached(frame, group_column, id_column, settings)
+            )
+        return {name: output.copy() for name, output in _last_clustering["result"].items()}
+
+
+def cluster_panel_uncached(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """SPSS-style hierarchical clustering (:func:`medres.cluster.hierarchical`) per group.

@@ -1,0 +1,520 @@
+"""Figures of the three lenses, drawn from the published marts only (matplotlib, Agg, no network).
+
+``python -m medres.figures --published published --out reports/figures`` reads
+``<published>/parquet/<mart>.parquet`` (falling back to the table of the same name in
+``<published>/medres.duckdb``) and writes each figure as PNG and SVG:
+
+* ``dendrogram`` — SPSS-style dendrogram of the totals clustering (the study's Fig. 2): distances
+  rescaled to 0–25, leaves labelled with English province names and coloured by cluster, the cut
+  for the chosen k drawn; built from ``fct_cluster_agglomeration`` and
+  ``fct_cluster_dendrogram_leaves`` (+ ``fct_province_clusters`` for the colours);
+* ``rsr_probit`` — RSR against probit with the fitted line and the grade cut-offs (Fig. 3);
+* ``map_rsr_grade`` (Fig. 4), ``map_quality_score`` (Fig. 5), ``map_cluster_group`` — choropleths
+  on ``assets/geo/china_provinces.geojson``, polygons drawn with matplotlib ``PathPatch``;
+* ``per_capita_indicators`` — R1–R4 per province, each panel sorted.
+
+All labels are English, so no CJK font is needed. Every province patch in the SVG maps carries the
+id ``province-<region_code>``. A missing mart stops the run with a message naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import duckdb  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
+from matplotlib.patches import Patch, PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_GEOJSON = REPO_ROOT / "assets" / "geo" / "china_provinces.geojson"
+GEO_CREDIT = (
+    "Boundaries: DataV.GeoAtlas (Alibaba Cloud), data from AutoNavi/Amap, via "
+    "github.com/lqb-zh/geojson-chinadata; simplified, illustrative only, not a standard map. "
+    "Taiwan, Hong Kong, Macao and the South China Sea islands are not drawn."
+)
+
+#: The marts each figure reads.
+FIGURE_MARTS: dict[str, tuple[str, ...]] = {
+    "dendrogram": (
+        "fct_cluster_agglomeration",
+        "fct_cluster_dendrogram_leaves",
+        "fct_province_clusters",
+    ),
+    "rsr_probit": ("fct_province_rsr", "fct_rsr_regression", "fct_rsr_grade_thresholds"),
+    "map_rsr_grade": ("fct_province_rsr", "fct_rsr_grade_thresholds"),
+    "map_quality_score": ("fct_province_quality_scores",),
+    "map_cluster_group": ("fct_province_clusters",),
+    "per_capita_indicators": ("fct_province_per_capita",),
+}
+FORMATS = ("png", "svg")
+
+
+class MissingMartError(RuntimeError):
+    """A mart the figures or the report need is not in the published directory."""
+
+
+# --- Reading the published marts ---------------------------------------------------------------
+
+
+class Marts:
+    """Lazy, cached reader of the published marts (Parquet first, then the DuckDB file)."""
+
+    def __init__(self, published: Path) -> None:
+        self.published = Path(published)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __call__(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = self._read(name)
+        return self._cache[name].copy()
+
+    def _read(self, name: str) -> pd.DataFrame:
+        parquet = self.published / "parquet" / f"{name}.parquet"
+        if parquet.exists():
+            with duckdb.connect() as connection:
+                return connection.execute(
+                    "select * from read_parquet(?)", [str(parquet)]
+                ).df()
+        database = self.published / "medres.duckdb"
+        if database.exists():
+            with duckdb.connect(str(database), read_only=True) as connection:
+                found = connection.execute(
+                    "select count(*) from duckdb_tables() where table_name = ?", [name]
+                ).fetchone()[0]
+                if found:
+                    return connection.execute(f'select * from "{name}"').df()
+        raise MissingMartError(
+            f"mart {name!r} is missing: neither {parquet} nor a table {name!r} in {database} "
+            "exists. Build and publish the marts first (dbt build, then python -m medres.publish)."
+        )
+
+    def require(self, names: tuple[str, ...] | list[str]) -> None:
+        """Raise :class:`MissingMartError` naming every missing mart of ``names``."""
+        missing = []
+        for name in names:
+            try:
+                self(name)
+            except MissingMartError:
+                missing.append(name)
+        if missing:
+            raise MissingMartError(
+                f"missing published mart(s): {', '.join(missing)} (looked in "
+                f"{self.published}/parquet/ and {self.published}/medres.duckdb). Build and publish "
+                "the marts first (dbt build, then python -m medres.publish)."
+            )
+
+
+def latest_year(frame: pd.DataFrame, column: str = "year") -> int:
+    return int(frame[column].max())
+
+
+def for_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    return frame[frame["year"] == year].reset_index(drop=True)
+
+
+def default_quality_edition(quality: pd.DataFrame) -> int:
+    flagged = quality.loc[quality["is_default_edition"].astype(bool), "edition"].unique()
+    if len(flagged):
+        return int(flagged[0])
+    return int(quality["edition"].max())
+
+
+def chosen_clusters(clusters: pd.DataFrame, year: int) -> pd.DataFrame:
+    rows = clusters[(clusters["year"] == year) & clusters["is_chosen_k"].astype(bool)]
+    return rows.reset_index(drop=True)
+
+
+# --- Geometry ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Province:
+    code: str
+    name_en: str
+    label: tuple[float, float]
+    path: MplPath
+
+
+def _ring_path(ring: list[list[float]]) -> tuple[np.ndarray, list[int]]:
+    vertices = np.asarray(ring, dtype=float)[:, :2]
+    codes = [MplPath.LINETO] * len(vertices)
+    codes[0] = MplPath.MOVETO
+    codes[-1] = MplPath.CLOSEPOLY
+    return vertices, codes
+
+
+def load_provinces(geojson: Path = DEFAULT_GEOJSON) -> list[Province]:
+    """Provinces of the GeoJSON as one compound matplotlib path each (holes included)."""
+    data = json.loads(Path(geojson).read_text(encoding="utf-8"))
+    provinces = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]]
+            if geometry["type"] == "Polygon"
+            else geometry["coordinates"]
+        )
+        vertices, codes = [], []
+        for polygon in polygons:
+            for ring in polygon:
+                ring_vertices, ring_codes = _ring_path(ring)
+                vertices.append(ring_vertices)
+                codes.extend(ring_codes)
+        properties = feature["properties"]
+        provinces.append(
+            Province(
+                code=str(properties["province_code"]),
+                name_en=properties["province_en"],
+                label=(float(properties["label_lon"]), float(properties["label_lat"])),
+                path=MplPath(np.concatenate(vertices), codes),
+            )
+        )
+    return provinces
+
+
+# --- Figure helpers ----------------------------------------------------------------------------
+
+
+@dataclass
+class FigureResult:
+    name: str
+    title: str
+    files: dict[str, Path]
+    provinces_drawn: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _save(fig: plt.Figure, out: Path, name: str) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for fmt in FORMATS:
+        target = out / f"{name}.{fmt}"
+        staged = out / f".{name}.{os.getpid()}.{fmt}"
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(staged, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+        os.replace(staged, target)
+        files[fmt] = target
+    plt.close(fig)
+    return files
+
+
+def _credit(fig: plt.Figure, text: str) -> None:
+    fig.text(0.01, 0.005, text, fontsize=6, color="#555555", ha="left", va="bottom", wrap=True)
+
+
+def _sequential_colors(cmap_name: str, count: int, low: float = 0.25, high: float = 0.95) -> list:
+    cmap = plt.get_cmap(cmap_name)
+    if count == 1:
+        return [cmap(high)]
+    return [cmap(low + (high - low) * i / (count - 1)) for i in range(count)]
+
+
+def grade_palette(grades: list[int]) -> dict[int, object]:
+    """One colour per grade, darkest for grade 1 (the best); shared by the RSR figures."""
+    return dict(zip(grades, _sequential_colors("YlGnBu_r", len(grades), 0.1, 0.85)))
+
+
+def draw_choropleth(
+    ax: plt.Axes,
+    provinces: list[Province],
+    colors: dict[str, object],
+    labels: dict[str, str] | None = None,
+    missing_color: str = "#dddddd",
+) -> int:
+    """Draw every province as a PathPatch filled with ``colors[code]``; return how many."""
+    drawn = 0
+    for province in provinces:
+        patch = PathPatch(
+            province.path,
+            facecolor=colors.get(province.code, missing_color),
+            edgecolor="white",
+            linewidth=0.4,
+        )
+        patch.set_gid(f"province-{province.code}")
+        ax.add_patch(patch)
+        drawn += 1
+        if labels is not None and province.code in labels:
+            ax.annotate(
+                labels[province.code],
+                province.label,
+                fontsize=5,
+                ha="center",
+                va="center",
+                color="#111111",
+            )
+    ax.set_xlim(73, 135.5)
+    ax.set_ylim(17.5, 54)
+    ax.set_aspect(1 / math.cos(math.radians(36)))
+    ax.set_axis_off()
+    return drawn
+
+
+def _map_figure(title: str) -> tuple[plt.Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(8.5, 6.6))
+    ax.set_title(title, fontsize=11)
+    return fig, ax
+
+
+# --- The figures -------------------------------------------------------------------------------
+
+
+def dendrogram_figure(marts: Marts, year: int, out: Path) -> FigureResult:
+    schedule = for_year(marts("fct_cluster_agglomeration"), year).sort_values("stage")
+    leaves = for_year(marts("fct_cluster_dendrogram_leaves"), year).sort_values("leaf_position")
+    clusters = chosen_clusters(marts("fct_province_clusters"), year)
+    if schedule.empty or leaves.empty:
+        raise MissingMartError(f"no clustering rows for year {year} in the cluster marts")
+    n = len(leaves)
+    k = int(clusters["k"].iloc[0]) if not clusters.empty else None
+    cluster_of = dict(zip(clusters["region_code"], clusters["cluster"]))
+
+    # y of each leaf: first drawn at the top, as SPSS does.
+    node_y = {int(c): float(n + 1 - p) for c, p in zip(leaves["case_number"], leaves["leaf_position"])}
+    node_x = {case: 0.0 for case in node_y}
+    fig, ax = plt.subplots(figsize=(8.5, 0.28 * n + 1.6))
+    for row in schedule.itertuples(index=False):
+        c1, c2, d = int(row.cluster_1), int(row.cluster_2), float(row.rescaled_distance)
+        y1, y2 = node_y[c1], node_y[c2]
+        ax.plot([node_x[c1], d], [y1, y1], color="#333333", linewidth=0.9)
+        ax.plot([node_x[c2], d], [y2, y2], color="#333333", linewidth=0.9)
+        ax.plot([d, d], [y1, y2], color="#333333", linewidth=0.9)
+        # SPSS keeps the smaller case number (cluster_1) for the merged cluster.
+        node_y[c1], node_x[c1] = (y1 + y2) / 2, d
+        del node_y[c2], node_x[c2]
+
+    palette = _sequential_colors("viridis", max(cluster_of.values(), default=1), 0.0, 0.85)
+    tick_labels, tick_colors = [], []
+    for row in leaves.itertuples(index=False):
+        cluster = cluster_of.get(row.region_code)
+        tick_labels.append(f"{row.province_en}  ({row.case_number})")
+        tick_colors.append(palette[int(cluster) - 1] if cluster is not None else "#000000")
+    ax.set_yticks([n + 1 - p for p in leaves["leaf_position"]], tick_labels, fontsize=8)
+    for tick, color in zip(ax.get_yticklabels(), tick_colors):
+        tick.set_color(color)
+
+    notes = []
+    if k is not None and 1 < k <= n:
+        distances = schedule["rescaled_distance"].to_numpy(dtype=float)
+        below, above = distances[n - k - 1], distances[n - k]
+        cut = (below + above) / 2
+        ax.axvline(cut, color="#c0392b", linestyle="--", linewidth=1.2)
+        ax.text(cut, n + 0.6, f" cut: k = {k}", color="#c0392b", fontsize=8, va="bottom")
+        notes.append(f"cut at rescaled distance {cut:.2f} for k = {k}")
+        handles = [
+            Patch(color=palette[c - 1], label=f"cluster {c}") for c in range(1, len(palette) + 1)
+        ]
+        ax.legend(handles=handles, loc="lower right", fontsize=7, title="medres cluster",
+                  title_fontsize=7, frameon=True)
+    ax.set_xlim(0, 25.5)
+    ax.set_ylim(0.4, n + 1.4)
+    ax.set_xticks(range(0, 26, 5))
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("Rescaled distance cluster combine (0–25)", fontsize=9)
+    for side in ("right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(
+        f"Dendrogram of the totals clustering, {year} (between-groups average linkage)",
+        fontsize=10, pad=28,
+    )
+    _credit(fig, "Source: medres marts fct_cluster_agglomeration, fct_cluster_dendrogram_leaves, "
+                 "fct_province_clusters. Labels: province (SPSS case number); colour = cluster "
+                 "at the chosen k (1 = lowest mean standardised level).")
+    return FigureResult("dendrogram", "Dendrogram (study Fig. 2)", _save(fig, out, "dendrogram"),
+                        notes=notes)
+
+
+def rsr_probit_figure(marts: Marts, year: int, out: Path) -> FigureResult:
+    units = for_year(marts("fct_province_rsr"), year)
+    regression = for_year(marts("fct_rsr_regression"), year)
+    regression = regression[regression["used_for_grading"].astype(bool)].iloc[0]
+    thresholds = for_year(marts("fct_rsr_grade_thresholds"), year).sort_values("grade")
+    grades = thresholds["grade"].astype(int).tolist()
+    palette = grade_palette(grades)
+
+    fig, ax = plt.subplots(figsize=(8.5, 6))
+    for grade in grades:
+        rows = units[units["grade"] == grade]
+        label = thresholds.loc[thresholds["grade"] == grade, "grade_label"].iloc[0]
+        ax.scatter(rows["probit"], rows["wrsr"], color=palette[grade], s=28, zorder=3,
+                   label=f"grade {grade} ({label})")
+    for row in units.itertuples(index=False):
+        ax.annotate(row.province_en, (row.probit, row.wrsr), fontsize=5.5, xytext=(3, -2),
+                    textcoords="offset points", color="#333333")
+    xs = np.linspace(min(units["probit"].min(), 3.0) - 0.2, max(units["probit"].max(), 7.0) + 0.2)
+    ax.plot(xs, regression["intercept"] + regression["slope"] * xs, color="#c0392b", linewidth=1.2,
+            label=f"fit: RSR = {regression['intercept']:.3f} + {regression['slope']:.3f}·probit "
+                  f"(R² = {regression['r_squared']:.3f})")
+    for row in thresholds.dropna(subset=["probit_lower"]).itertuples(index=False):
+        ax.axvline(row.probit_lower, color="#999999", linestyle=":", linewidth=0.9)
+        ax.axhline(row.rsr_lower, color="#999999", linestyle="--", linewidth=0.7)
+        ax.text(row.probit_lower, ax.get_ylim()[0], f" {row.probit_lower:g}", fontsize=6,
+                color="#666666", va="bottom")
+        ax.text(xs[0], row.rsr_lower, f"{row.rsr_lower:.3f} ", fontsize=6, color="#666666",
+                va="bottom")
+    ax.set_xlabel("Probit")
+    ax.set_ylabel("RSR (weighted; equal weights = RSR)")
+    ax.set_title(f"RSR against probit with the fitted line and grade cut-offs, {year}", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.2)
+    _credit(fig, "Source: medres marts fct_province_rsr, fct_rsr_regression (fit used for "
+                 "grading), fct_rsr_grade_thresholds. Dotted: probit cut-offs; dashed: fitted-RSR "
+                 "cut-offs.")
+    return FigureResult("rsr_probit", "RSR against probit (study Fig. 3)",
+                        _save(fig, out, "rsr_probit"))
+
+
+def map_rsr_grade_figure(marts: Marts, year: int, out: Path, provinces: list[Province]
+                         ) -> FigureResult:
+    units = for_year(marts("fct_province_rsr"), year)
+    thresholds = for_year(marts("fct_rsr_grade_thresholds"), year).sort_values("grade")
+    grades = thresholds["grade"].astype(int).tolist()
+    palette = grade_palette(grades)
+    colors = {code: palette[int(g)] for code, g in zip(units["region_code"], units["grade"])}
+    labels = {code: f"{name}\n{g}" for code, name, g in
+              zip(units["region_code"], units["province_en"], units["grade"])}
+    fig, ax = _map_figure(f"Per-capita medical resources: RSR grade by province, {year}")
+    drawn = draw_choropleth(ax, provinces, colors, labels)
+    counts = units["grade"].value_counts()
+    handles = [
+        Patch(color=palette[g], label=f"grade {g} {label} ({counts.get(g, 0)})")
+        for g, label in zip(grades, thresholds["grade_label"])
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, title="RSR grade (1 = best)",
+              title_fontsize=7)
+    _credit(fig, f"Data: medres fct_province_rsr ({year}). {GEO_CREDIT}")
+    return FigureResult("map_rsr_grade", "Map: RSR grade (study Fig. 4)",
+                        _save(fig, out, "map_rsr_grade"), provinces_drawn=drawn)
+
+
+def map_quality_score_figure(marts: Marts, out: Path, provinces: list[Province]) -> FigureResult:
+    quality = marts("fct_province_quality_scores")
+    edition = default_quality_edition(quality)
+    rows = quality[quality["edition"] == edition]
+    scores = dict(zip(rows["region_code"], rows["total_score"].astype(float)))
+    maximum = max(scores.values(), default=1.0) or 1.0
+    cmap = plt.get_cmap("OrRd")
+    norm = Normalize(vmin=0, vmax=maximum)
+    colors = {code: ("#eeeeee" if score == 0 else cmap(0.15 + 0.85 * norm(score)))
+              for code, score in scores.items()}
+    labels = {code: (f"{name}\n{score:.0f}" if score else name) for code, name, score in
+              zip(rows["region_code"], rows["province_en"], rows["total_score"])}
+    fig, ax = _map_figure(
+        f"High-quality medical resources: Fudan top-100 score by province, edition {edition}"
+    )
+    drawn = draw_choropleth(ax, provinces, colors, labels)
+    mappable = plt.cm.ScalarMappable(
+        cmap=ListedColormap([cmap(0.15 + 0.85 * i / 255) for i in range(256)]), norm=norm
+    )
+    bar = fig.colorbar(mappable, ax=ax, shrink=0.6, pad=0.01)
+    bar.set_label("reputation + research score (grey = no top-100 hospital)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    zero = sum(1 for s in scores.values() if s == 0)
+    _credit(fig, f"Data: medres fct_province_quality_scores (edition {edition}); {zero} provinces "
+                 f"score 0. {GEO_CREDIT}")
+    return FigureResult("map_quality_score", "Map: quality score (study Fig. 5)",
+                        _save(fig, out, "map_quality_score"), provinces_drawn=drawn)
+
+
+def map_cluster_group_figure(marts: Marts, year: int, out: Path, provinces: list[Province]
+                             ) -> FigureResult:
+    clusters = chosen_clusters(marts("fct_province_clusters"), year)
+    k = int(clusters["k"].iloc[0])
+    palette = _sequential_colors("viridis", k, 0.0, 0.85)
+    colors = {code: palette[int(c) - 1] for code, c in
+              zip(clusters["region_code"], clusters["cluster"])}
+    labels = {code: f"{name}\n{c}" for code, name, c in
+              zip(clusters["region_code"], clusters["province_en"], clusters["cluster"])}
+    fig, ax = _map_figure(f"Total medical resources: cluster group by province, {year} (k = {k})")
+    drawn = draw_choropleth(ax, provinces, colors, labels)
+    counts = clusters["cluster"].value_counts()
+    handles = [Patch(color=palette[c - 1], label=f"cluster {c} ({counts.get(c, 0)})")
+               for c in range(1, k + 1)]
+    ax.legend(handles=handles, loc="lower left", fontsize=7,
+              title="cluster (1 = lowest level)", title_fontsize=7)
+    _credit(fig, f"Data: medres fct_province_clusters ({year}, chosen k). {GEO_CREDIT}")
+    return FigureResult("map_cluster_group", "Map: cluster group",
+                        _save(fig, out, "map_cluster_group"), provinces_drawn=drawn)
+
+
+def per_capita_figure(marts: Marts, year: int, out: Path) -> FigureResult:
+    rows = for_year(marts("fct_province_per_capita"), year)
+    measure = str(rows["health_workforce_measure"].iloc[0])
+    r3 = ("R3 health personnel per 1,000 (no complete technician series)"
+          if measure == "health_personnel_per_1000" else "R3 health technicians per 1,000")
+    panels = [
+        ("beds_per_1000", "R1 beds per 1,000 people"),
+        ("institutions_per_10k", "R2 institutions per 10,000 people"),
+        ("health_workforce_per_1000", r3),
+        ("health_expenditure_per_capita_yuan", "R4 health expenditure per capita (yuan)"),
+    ]
+    fig, axes = plt.subplots(1, 4, figsize=(15, 8.2))
+    for ax, (column, title) in zip(axes, panels):
+        ordered = rows.sort_values(column)
+        ax.barh(ordered["province_en"], ordered[column], color="#4c72b0")
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_ylim(-0.6, len(ordered) - 0.4)
+        ax.grid(axis="x", alpha=0.25)
+    fig.suptitle(f"Per-capita indicators R1–R4 by province, {year} (sorted)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    _credit(fig, f"Source: medres fct_province_per_capita ({year}; population basis "
+                 f"{rows['population_basis'].iloc[0]}; R3 = {measure}).")
+    return FigureResult("per_capita_indicators", "Per-capita indicators R1–R4",
+                        _save(fig, out, "per_capita_indicators"))
+
+
+def generate(published: Path, out: Path, year: int | None = None,
+             geojson: Path = DEFAULT_GEOJSON) -> list[FigureResult]:
+    """Draw every figure from the marts in ``published`` into ``out``; return what was drawn."""
+    marts = Marts(published)
+    marts.require(sorted({m for names in FIGURE_MARTS.values() for m in names}))
+    if year is None:
+        year = latest_year(marts("fct_province_rsr"))
+    provinces = load_provinces(geojson)
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "medres",
+                         "font.family": "DejaVu Sans"})
+    return [
+        dendrogram_figure(marts, year, out),
+        rsr_probit_figure(marts, year, out),
+        map_rsr_grade_figure(marts, year, out, provinces),
+        map_quality_score_figure(marts, out, provinces),
+        map_cluster_group_figure(marts, year, out, provinces),
+        per_capita_figure(marts, year, out),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--published", type=Path, default=Path("published"))
+    parser.add_argument("--out", type=Path, default=Path("reports/figures"))
+    parser.add_argument("--year", type=int, default=None, help="default: latest year in the marts")
+    parser.add_argument("--geojson", type=Path, default=DEFAULT_GEOJSON)
+    arguments = parser.parse_args(argv)
+    try:
+        results = generate(arguments.published, arguments.out, arguments.year, arguments.geojson)
+    except MissingMartError as error:
+        print(f"medres.figures: {error}", file=sys.stderr)
+        return 2
+    for result in results:
+        print(f"medres: {result.name}: " + ", ".join(str(p) for p in result.files.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
