@@ -17,7 +17,8 @@ export DO_NOT_TRACK := 1
 venv:            ## create or reuse .venv from requirements.lock
 	@scripts/ensure_venv.sh
 
-build: venv      ## seeds, models and data tests on the embedded DuckDB, then publish the marts
+build: venv      ## check the seeds, then seeds, models and data tests on the embedded DuckDB, then publish the marts
+	$(BIN)/python -m medres.seedcheck
 	$(DBT) build
 	$(MAKE) --no-print-directory publish
 

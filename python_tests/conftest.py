@@ -1,0 +1,122 @@
+"""Shared fixtures of the end-to-end tests: a throw-away copy of the project and its build pipeline.
+
+The end-to-end tests never touch the working tree's warehouse/ or published/ (other engineers build
+there): each test module copies the project to a temporary directory and builds the copy with the
+tools of the interpreter running pytest (the project's .venv); no new venv is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Build products and environments: never copied, so the copy starts as a fresh checkout would.
+NOT_COPIED = shutil.ignore_patterns(
+    ".venv", ".git", "target", "logs", "published", "reports", "dbt_packages", "__pycache__",
+    ".pytest_cache", "*.egg-info", "*.duckdb", "*.duckdb.wal",
+)
+# The sequence `make build` runs: each step only when the previous one succeeded.
+PIPELINE = {
+    "seedcheck": [sys.executable, "-m", "medres.seedcheck"],
+    "dbt build": [str(BIN / "dbt"), "build"],
+    "publish": [sys.executable, "-m", "medres.publish"],
+}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Outcome of a pipeline run: the step that failed (None if all passed) and all output."""
+
+    failed_step: str | None
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.failed_step is None
+
+
+@dataclass(frozen=True)
+class ProjectCopy:
+    """A copy of the project in a temporary directory, built with its own warehouse."""
+
+    root: Path
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    def env(self) -> dict[str, str]:
+        """Environment of every step: the copy's profiles, warehouse and medres source."""
+        return {
+            **os.environ,
+            "DBT_PROFILES_DIR": str(self.root),
+            "MEDRES_DUCKDB_PATH": str(self.root / "warehouse" / "medres.duckdb"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_VERSION_CHECK": "false",
+            "DBT_USE_COLORS": "false",
+            "DO_NOT_TRACK": "1",
+            # The venv installs medres editable from the working tree; the copy's own source
+            # (checker, publisher, dbt Python models' imports) must win.
+            "PYTHONPATH": str(self.root / "src"),
+        }
+
+    def build(self, timeout: float = 600) -> BuildResult:
+        """Run seedcheck, dbt build and publish, stopping at the first failing step."""
+        output = []
+        for step, command in PIPELINE.items():
+            completed = subprocess.run(
+                command, cwd=self.root, env=self.env(), stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, timeout=timeout,
+            )
+            output.append(f"$ {step}\n{completed.stdout}")
+            if completed.returncode != 0:
+                return BuildResult(step, "\n".join(output))
+        return BuildResult(None, "\n".join(output))
+
+    def published_digest(self) -> dict[str, str]:
+        """sha256 of every file under published/, by relative path."""
+        return {
+            str(path.relative_to(self.published)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(self.published.rglob("*"))
+            if path.is_file()
+        }
+
+
+def copy_project(destination: Path) -> ProjectCopy:
+    """Copy the working tree as it is now (other engineers' work in progress included)."""
+    shutil.copytree(PROJECT, destination, ignore=NOT_COPIED)
+    return ProjectCopy(destination)
+
+
+def mart_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Content hash of every table of a published database: its rows, sorted, as text.
+
+    Rows are sorted so the hash does not depend on the order a build happened to write them in.
+    """
+    tables = [name for (name,) in connection.execute(
+        "select table_name from duckdb_tables() order by table_name").fetchall()]
+    digests = {}
+    for table in tables:
+        rows = connection.execute(f'select * from "{table}"').fetchall()
+        text = "\n".join(sorted(repr(row) for row in rows))
+        digests[table] = hashlib.sha256(text.encode()).hexdigest()
+    return digests
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """One successfully built and published copy per test module (the slow part, done once)."""
+    project = copy_project(tmp_path_factory.mktemp("medres") / "project")
+    result = project.build()
+    assert result.ok, f"the baseline build of the project copy failed:\n{result.output[-6000:]}"
+    return project
