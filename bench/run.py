@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -36,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_counties import UNITS, generate  # noqa: E402
+
+from medres.dbt_environment import dbt_environment  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
@@ -93,14 +94,7 @@ class Measurement:
 
 def measure(name: str, project: Path, arguments: list[str]) -> Measurement:
     """Run ``dbt build`` in ``project`` on a fresh warehouse and measure it."""
-    environment = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(project),
-        "MEDRES_DUCKDB_PATH": str(project / "bench.duckdb"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_VERSION_CHECK": "false",
-        "DO_NOT_TRACK": "1",
-    }
+    environment = dbt_environment(project, project / "bench.duckdb")
     command = [str(DBT), "build", *arguments]
     if TIME.exists():
         command = [str(TIME), "-v", *command]

@@ -8,7 +8,6 @@ tools of the interpreter running pytest (the project's .venv); no new venv is cr
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from medres.dbt_environment import dbt_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,16 +58,10 @@ class ProjectCopy:
 
     def env(self) -> dict[str, str]:
         """Environment of every step: the copy's profiles, warehouse and medres source."""
+        # The venv installs medres editable from the working tree; the copy's own source
+        # (checker, publisher, dbt Python models' imports) must win.
         return {
-            **os.environ,
-            "DBT_PROFILES_DIR": str(self.root),
-            "MEDRES_DUCKDB_PATH": str(self.root / "warehouse" / "medres.duckdb"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_VERSION_CHECK": "false",
-            "DBT_USE_COLORS": "false",
-            "DO_NOT_TRACK": "1",
-            # The venv installs medres editable from the working tree; the copy's own source
-            # (checker, publisher, dbt Python models' imports) must win.
+            **dbt_environment(self.root, self.root / "warehouse" / "medres.duckdb"),
             "PYTHONPATH": str(self.root / "src"),
         }
 

@@ -1,16 +1,13 @@
 """The great-expectations gate passes on the real seeds and marts and fails on corrupted ones.
 
-The marts are built from the project by ``dbt build`` into a temporary warehouse and published to a
-temporary directory, so the tests never read or write the project's warehouse/ or published/. One
-GX context (a Gate) serves every frame-level test of the session.
+The marts come from a copy of the project built and published in a temporary directory (the
+``built_project`` fixture of conftest), so the tests never read or write the project's warehouse/
+or published/. One GX context (a Gate) serves every frame-level test of the module.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,46 +16,28 @@ import pytest
 
 from medres import expectations
 from medres.expectations import Failure, Gate, mart_suites, missing_suites, seed_suites
-from medres.publish import publish
 
 PROJECT = Path(__file__).resolve().parents[1]
 SEEDS = PROJECT / "seeds"
 
 
-@pytest.fixture(scope="session")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The marts of a fresh ``dbt build`` of the project, published to a temporary directory."""
-    work = tmp_path_factory.mktemp("gx_build")
-    environment = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT),
-        "MEDRES_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_VERSION_CHECK": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    # target/ and logs/ go to the temporary directory too: other builds may be using the project's.
-    completed = subprocess.run(
-        [str(dbt), "build", "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=PROJECT, env=environment, capture_output=True, text=True,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:]
-    publish(work / "warehouse.duckdb", work / "published")
-    return work / "published"
+@pytest.fixture(scope="module")
+def published(built_project) -> Path:
+    """The marts of a fresh build of a copy of the project (conftest), published in that copy."""
+    return built_project.published
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seeds() -> dict[str, pd.DataFrame]:
     return expectations.read_seeds(SEEDS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def marts(published: Path) -> dict[str, pd.DataFrame]:
     return expectations.read_marts(published)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gate() -> Gate:
     settings = expectations.load_settings(SEEDS, PROJECT / "dbt_project.yml")
     suites = {**seed_suites(settings, expectations.seed_types(SEEDS)), **mart_suites(settings)}
