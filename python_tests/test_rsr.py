@@ -461,3 +461,164 @@ def test_constant_rsr_cannot_be_fitted() -> None:
     frame = pd.DataFrame({"id": list("abc"), "a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]})
     with pytest.raises(InputError, match="2 different probits"):
         evaluate(frame, "id", positive=["a", "b"], force=True)
+
+
+# --- Published worked example: mathmodels-book (GitHub user zhjx19), chapter 秩和比法 ------------
+# Source: the online book "mathmodels-book" by zhjx19, chapter 秩和比法 (rank-sum ratio), section
+# 案例：孕产妇保健评价 / 重现经典案例结果, https://zhjx19.github.io/mathmodels-book/rank-sum-ratio.html,
+# as stored in github.com/zhjx19/mathmodels-book: input data from rank-sum-ratio.qmd (commit
+# a469584939af94bd8f8ec29146eeebc939befe43), printed output from the rendered
+# docs/rank-sum-ratio.html (commit 056226c7624d7c9987ef39062347d39c2843c9bb). It is the Sun & Xu
+# textbook data set above (10 regions; antenatal examination rate positive, maternal and
+# perinatal mortality negative, which the book turns positive by taking reciprocals: same ranks)
+# run through R's mathmodels::rank_sum_ratio (integer ranks, R's rank() = average ranks for ties,
+# equal weights). The page prints the input, the rank table, a result table per unit (RSR, average
+# rank barR, frequency f, cumulative frequency sumf, barR/n, Probit, fitted RSR) and summary() of
+# lm(RSR ~ Probit) fitted on ONE ROW PER DISTINCT RSR VALUE (rank_sum_ratio() regresses its
+# summarised table, R/rank_sum_ratio.R in github.com/zhjx19/mathmodels, commit 1da56865f16f): our
+# fit_rows="distinct". It prints no grades. python_tests/data/rsr_example_mathmodels_book.csv holds
+# the input and the printed per-unit values, as printed (strings keep the printed precision).
+BOOK_ARGS = dict(id_column="region", positive=["antenatal_rate"],
+                 negative=["maternal_mortality", "perinatal_mortality"])
+# summary(res$reg) as printed on the page.
+BOOK_REGRESSION = {"intercept": "-0.60855", "slope": "0.22169", "intercept_se": "0.12516",
+                   "slope_se": "0.02329", "intercept_t": "-4.862", "slope_t": "9.520",
+                   "intercept_p": "0.00282", "slope_p": "7.66e-05", "r_squared": "0.9379",
+                   "adj_r_squared": "0.9276", "f_statistic": "90.63", "f_p_value": "7.662e-05"}
+BOOK_RESIDUAL_QUANTILES = ["-0.115792", "-0.023458", "-0.001329", "0.051288", "0.066768"]
+BOOK_RESIDUAL_SE = "0.0653"  # "on 6 degrees of freedom": 8 distinct RSR values − 2
+
+
+def _printed_tolerance(printed: str) -> float:
+    """Half a unit in the last printed decimal of ``printed`` ("7.66e-05" → 0.005e-05)."""
+    mantissa, _, exponent = printed.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0)) + 1e-12
+
+
+def _tibble_tolerance(printed: str) -> float:
+    """A tibble prints 3 significant digits and drops trailing zeros, so a printed value is
+    within half a unit of its 3rd significant digit ("5" stands for 5.00, "0.1" for 0.100)."""
+    value = abs(float(printed))
+    return 0.5 * 10.0 ** (math.floor(math.log10(value)) - 2) + 1e-12
+
+
+def _assert_printed(value: float, printed: str, tolerance) -> None:
+    assert abs(value - float(printed)) <= tolerance(printed), (value, printed)
+
+
+@pytest.fixture(scope="module")
+def book_example() -> pd.DataFrame:
+    return pd.read_csv(DATA / "rsr_example_mathmodels_book.csv", dtype=str)
+
+
+@pytest.fixture(scope="module")
+def book_result(book_example: pd.DataFrame) -> RSRResult:
+    columns = ["antenatal_rate", "maternal_mortality", "perinatal_mortality"]
+    frame = book_example[["region", *columns]].astype(dict.fromkeys(columns, float))
+    return evaluate(frame, **BOOK_ARGS, grades=3, fit_rows="distinct")
+
+
+def test_book_input_is_the_textbook_data(book_example: pd.DataFrame) -> None:
+    """The book's input equals the Sun & Xu data transcribed from easyRSR above: two independent
+    transcriptions of the same published table agree."""
+    numeric = {c: float for c in TEXTBOOK.columns if c != "region"}
+    pd.testing.assert_frame_equal(book_example[list(TEXTBOOK.columns)].astype(numeric), TEXTBOOK)
+
+
+def test_book_rank_table(book_example: pd.DataFrame, book_result: RSRResult) -> None:
+    units = book_result.units
+    for ours, printed in [("antenatal_rate_rank", "rank_x1"),
+                          ("maternal_mortality_rank", "rank_x2"),
+                          ("perinatal_mortality_rank", "rank_x3")]:
+        assert units[ours].tolist() == book_example[printed].astype(float).tolist()
+
+
+def test_book_result_table_per_unit(book_example: pd.DataFrame, book_result: RSRResult) -> None:
+    """RSR, average rank, f, cumulative f, percentile (with the last one set to 1 − 1/(4n) =
+    0.975), probit and the fitted RSR of every unit match the printed table to its 3 significant
+    digits. The fitted RSR only matches the distinct-value fit (see the next tests)."""
+    units = book_result.units
+    assert units["region"].tolist() == book_example["region"].tolist()
+    assert units["frequency"].tolist() == book_example["f"].astype(int).tolist()
+    assert units["cumulative_frequency"].tolist() == book_example["sumf"].astype(int).tolist()
+    for ours, printed in [("wrsr", "rsr"), ("average_rank", "barR"), ("percentile", "barRn"),
+                          ("probit", "probit"), ("rsr_fitted", "rsrfit")]:
+        for value, text in zip(units[ours], book_example[printed]):
+            _assert_printed(value, text, _tibble_tolerance)
+
+
+def test_book_regression_summary(book_result: RSRResult) -> None:
+    """Every number of the printed summary(lm(RSR ~ Probit)) is reproduced to its printed
+    precision by fit_rows="distinct": coefficients, standard errors, t, p, R², adjusted R², F, its
+    p, the residual standard error on 6 df and the five residual quantiles (R's summary uses
+    quantile type 7 = numpy's default linear interpolation)."""
+    fit = book_result.regression.loc[0]
+    assert fit["fit_rows"] == "distinct" and fit["n_points"] == 8
+    for column, printed in BOOK_REGRESSION.items():
+        _assert_printed(float(fit[column]), printed, _printed_tolerance)
+    points = book_result.units.drop_duplicates("wrsr")
+    residuals = points["wrsr"] - (fit["intercept"] + fit["slope"] * points["probit"])
+    for value, printed in zip(np.quantile(residuals, [0, 0.25, 0.5, 0.75, 1]),
+                              BOOK_RESIDUAL_QUANTILES):
+        _assert_printed(value, printed, _printed_tolerance)
+    residual_se = math.sqrt((residuals**2).sum() / (fit["n_points"] - 2))
+    _assert_printed(residual_se, BOOK_RESIDUAL_SE, _printed_tolerance)
+
+
+def test_book_used_distinct_rows_not_one_point_per_unit(book_example: pd.DataFrame) -> None:
+    """The default fit_rows="all" (the study's and SPSSAU's one point per unit; two RSR values are
+    tied here) gives RSR = −0.5780 + 0.2170·Probit, not the book's −0.60855 + 0.22169, and misses
+    the printed fitted RSR (e.g. unit J: 0.229 vs printed 0.216). The book's tabulation is the
+    textbook's one point per distinct RSR value."""
+    per_unit = evaluate(TEXTBOOK, **BOOK_ARGS, grades=3)  # fit_rows="all"
+    fit = per_unit.regression.loc[0]
+    assert (round(fit["intercept"], 4), round(fit["slope"], 4)) == (-0.5780, 0.2170)
+    assert abs(fit["intercept"] - float(BOOK_REGRESSION["intercept"])) > 0.01
+    unit_j = per_unit.units.set_index("region").loc["J", "rsr_fitted"]
+    printed_j = book_example.set_index("region").loc["J", "rsrfit"]
+    assert abs(unit_j - float(printed_j)) > _tibble_tolerance(printed_j)
+
+
+def test_book_entropy_weights_differ_only_by_the_books_shifted_normalisation() -> None:
+    """The same page prints entropy weights 0.2945205 / 0.3631078 / 0.3423717 for the raw data
+    (entropy_weight(df[-1], c("+","-","-"))). Ours are 0.2945 / 0.3634 / 0.3421: equal to 3
+    decimals, not beyond, because mathmodels' entropy_weight (R/entropy_weight.R, commit
+    3e92d3d55418) min-max rescales each indicator to [0.002, 0.996] instead of [0, 1] (so that no
+    p_ij is 0). Redoing our formula with that rescaling gives the printed weights to 1e-6, which
+    confirms the difference is that documented variant, not an error in either implementation."""
+    printed = np.array([0.2945205, 0.3631078, 0.3423717])
+    columns = ["antenatal_rate", "maternal_mortality", "perinatal_mortality"]
+    ours = entropy_weights(TEXTBOOK, positive=columns[:1], negative=columns[1:]).to_numpy()
+    np.testing.assert_allclose(ours, printed, atol=5e-4)
+    assert np.abs(ours - printed).max() > 1e-4
+    values = TEXTBOOK[columns].to_numpy(dtype=float)
+    spread = values.max(axis=0) - values.min(axis=0)
+    unit = np.column_stack([(values[:, 0] - values[:, 0].min()) / spread[0],
+                            (values[:, 1:].max(axis=0) - values[:, 1:]) / spread[1:]])
+    shifted = 0.002 + (0.996 - 0.002) * unit
+    shares = shifted / shifted.sum(axis=0)
+    divergence = 1 + (shares * np.log(shares)).sum(axis=0) / math.log(len(values))
+    np.testing.assert_allclose(divergence / divergence.sum(), printed, atol=1e-6)
+
+
+# --- Published worked example: mathmodels package reference, rank_sum_ratio() @examples ----------
+# github.com/zhjx19/mathmodels, docs/reference/rank_sum_ratio.md (pkgdown-rendered example output),
+# commit 757a8748181c9f1596555deac6428d34c29b211b: three units A, B, C, X1 = 10, 20, 15,
+# X2 = 5, 10, 8 (both positive), weights 0.4 / 0.6. Printed: ranks A 1 1, B 3 3, C 2 2; RSR
+# (weighted, Σ w R / n with Σ w = 1) A 0.333, C 0.667, B 1; barR/n 0.333, 0.667, 0.917 (= 1 −
+# 1/12); Probit 4.57, 5.43, 6.38; RSRfit 0.339, 0.656, 1.01; coefficients −1.3389 and 0.3673.
+def test_package_reference_weighted_example() -> None:
+    frame = pd.DataFrame({"ID": ["A", "B", "C"], "X1": [10.0, 20.0, 15.0], "X2": [5.0, 10.0, 8.0]})
+    result = evaluate(frame, "ID", positive=["X1", "X2"], weights={"X1": 0.4, "X2": 0.6},
+                      grades=3, fit_rows="distinct")
+    units = result.units.set_index("ID")
+    assert units["X1_rank"].tolist() == [1, 3, 2] and units["X2_rank"].tolist() == [1, 3, 2]
+    printed = {"A": ("0.333", "0.333", "4.57", "0.339"), "B": ("1", "0.917", "6.38", "1.01"),
+               "C": ("0.667", "0.667", "5.43", "0.656")}
+    for unit, texts in printed.items():
+        for column, text in zip(["wrsr", "percentile", "probit", "rsr_fitted"], texts):
+            _assert_printed(units.loc[unit, column], text, _tibble_tolerance)
+    fit = result.regression.loc[0]
+    _assert_printed(fit["intercept"], "-1.3389", _printed_tolerance)
+    _assert_printed(fit["slope"], "0.3673", _printed_tolerance)
