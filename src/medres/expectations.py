@@ -58,6 +58,7 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
 from medres.rsr import grade_labels  # noqa: E402
+from medres.seedcheck import load_seeds  # noqa: E402
 
 PROJECT_FILE = Path("dbt_project.yml")
 PUBLISHED_DATABASE = "medres.duckdb"
@@ -173,9 +174,12 @@ def load_settings(seeds: Path, project_file: Path = PROJECT_FILE) -> Settings:
 
 
 def seed_types(seeds: Path) -> dict[str, dict[str, str]]:
-    """Column types per seed as declared in ``seeds/_seeds.yml``, in declaration order."""
-    document = yaml.safe_load((seeds / "_seeds.yml").read_text(encoding="utf-8"))
-    return {seed["name"]: seed["config"]["column_types"] for seed in document["seeds"]}
+    """Column types per seed as declared in the seeds' YAML, in declaration order.
+
+    Parsed by the seed checker, so both gates read the declarations the same way.
+    """
+    declared, _ = load_seeds(seeds)
+    return {name: seed.column_types for name, seed in declared.items()}
 
 
 def read_seeds(seeds: Path) -> dict[str, pd.DataFrame]:
