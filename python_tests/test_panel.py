@@ -175,14 +175,12 @@ def test_cluster_panel_missing_setting_is_named(provinces):
 
 
 def test_cluster_panel_reuses_the_clustering_for_identical_input(monkeypatch):
-    from medres import panel
+    from medres import cluster, panel
 
     calls = []
-    real = panel.cluster_panel_uncached
-    monkeypatch.setattr(
-        panel, "cluster_panel_uncached", lambda *args: calls.append(1) or real(*args)
-    )
-    panel._last_clustering.clear()
+    real = cluster.hierarchical
+    # One group per frame below, so each evaluation of the panel clusters exactly once.
+    monkeypatch.setattr(cluster, "hierarchical", lambda *a, **k: calls.append(1) or real(*a, **k))
     frame = pd.DataFrame(
         {
             "year": [2020] * 5,
@@ -199,10 +197,27 @@ def test_cluster_panel_reuses_the_clustering_for_identical_input(monkeypatch):
     first["memberships"].loc[:, "cluster"] = 99  # a caller mutating its copy ...
     second = panel.cluster_panel(frame, "year", "unit", settings)
     assert len(calls) == 1
-    assert (second["memberships"]["cluster"] != 99).all()  # ... does not alter the cache
+    assert (second["memberships"]["cluster"] != 99).all()  # ... does not alter the kept result
     changed = frame.assign(x=[1.0, 2.0, 4.0, 8.0, 17.0])
     panel.cluster_panel(changed, "year", "unit", settings)
     panel.cluster_panel(frame, "year", "unit", {**settings, "k": 3})
+    assert len(calls) == 3
+
+
+def test_rsr_panel_reuses_the_evaluation_for_identical_input(monkeypatch):
+    from medres import panel, rsr
+
+    calls = []
+    real = rsr.evaluate
+    monkeypatch.setattr(rsr, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    frame = two_year_panel().query("year == 2020")
+    first = panel.rsr_panel(frame, "year", "unit", SETTINGS)
+    first["units"].loc[:, "grade"] = 99
+    second = panel.rsr_panel(frame, "year", "unit", SETTINGS)
+    assert len(calls) == 1
+    assert (second["units"]["grade"] != 99).all()
+    panel.rsr_panel(frame.assign(a_value=[1, 2, 3, 4, 6, 5]), "year", "unit", SETTINGS)
+    panel.rsr_panel(frame, "year", "unit", {**SETTINGS, "grades": 4})
     assert len(calls) == 3
 
 

@@ -7,6 +7,7 @@ so the same models work for one year of 31 provinces or ten years of 2,851 count
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -62,7 +63,42 @@ def _group_first(frame: pd.DataFrame, group_column: str) -> pd.DataFrame:
     return frame[[group_column, *[c for c in frame.columns if c != group_column]]]
 
 
-def rsr_panel(
+PanelFunction = Callable[[pd.DataFrame, str, str, Mapping[str, Any]], dict[str, pd.DataFrame]]
+
+
+def _reuse_last_result(compute: PanelFunction) -> PanelFunction:
+    """Wrap a panel function so a call with identical input reuses the previous result.
+
+    Several dbt Python models need one output each of the same evaluation of the same input (the
+    four clustering models, the three RSR models). dbt-duckdb runs Python models inside the dbt
+    process, so keeping the last result here makes that one evaluation per build instead of one
+    per model. The key holds the frame's content hash and the settings, so a changed input always
+    recomputes; only the last result is kept, which bounds the memory. Returned frames are copies,
+    so a caller modifying them cannot alter the kept result.
+    """
+    last: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(compute)
+    def panel(
+        frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+    ) -> dict[str, pd.DataFrame]:
+        content = pd.util.hash_pandas_object(frame, index=False).sum()
+        key = json.dumps(
+            [int(content), list(map(str, frame.columns)), group_column, id_column, dict(settings)],
+            sort_keys=True,
+            default=str,
+        )
+        with lock:
+            if last.get("key") != key:
+                last.clear()
+                last.update(key=key, result=compute(frame, group_column, id_column, settings))
+            return {name: output.copy() for name, output in last["result"].items()}
+
+    return panel
+
+
+def _rsr_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """RSR evaluation per group, configured like the dbt vars ``medres_rsr_*``.
@@ -110,47 +146,14 @@ def rsr_panel(
     return for_each_group(frame, group_column, evaluate)
 
 
+rsr_panel = _reuse_last_result(_rsr_panel)
+
+
 #: Keys of the settings :func:`cluster_panel` reads (the dbt vars ``medres_cluster_*``).
 CLUSTER_SETTINGS = ("columns", "standardize", "linkage", "metric", "k_min", "k_max", "k")
 
 
-# The four clustering Python models (memberships, schedule, leaves, diagnostics) each need the same
-# clustering of the same input. dbt-duckdb runs Python models inside the dbt process, so the last
-# result is kept here and reused when the input and settings are identical: one clustering per
-# build instead of four. The key is the frame's content hash, so a changed input always recomputes.
-_last_clustering: dict[str, Any] = {}
-_clustering_lock = threading.Lock()
-
-
-def _clustering_key(
-    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
-) -> str:
-    content = pd.util.hash_pandas_object(frame, index=False).sum()
-    return json.dumps(
-        [int(content), list(map(str, frame.columns)), group_column, id_column, dict(settings)],
-        sort_keys=True,
-        default=str,
-    )
-
-
-def cluster_panel(
-    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
-) -> dict[str, pd.DataFrame]:
-    """:func:`cluster_panel_uncached` with the last result reused for identical input.
-
-    Returned frames are copies, so a caller modifying them cannot alter the cached result.
-    """
-    key = _clustering_key(frame, group_column, id_column, settings)
-    with _clustering_lock:
-        if _last_clustering.get("key") != key:
-            _last_clustering.clear()
-            _last_clustering.update(
-                key=key, result=cluster_panel_uncached(frame, group_column, id_column, settings)
-            )
-        return {name: output.copy() for name, output in _last_clustering["result"].items()}
-
-
-def cluster_panel_uncached(
+def _cluster_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """SPSS-style hierarchical clustering (:func:`medres.cluster.hierarchical`) per group.
@@ -239,3 +242,6 @@ def _int_setting(settings: Mapping[str, Any], key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(f"cluster setting {key!r} must be an integer, got {value!r}")
     return value
+
+
+cluster_panel = _reuse_last_result(_cluster_panel)
