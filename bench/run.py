@@ -17,7 +17,17 @@ size is that of the largest process of the tree; dbt-duckdb runs models, Python 
 in threads of one process, so that is the build's peak). Without it, a small Python wrapper reports
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which means the same.
 
-Usage: ``python bench/run.py [--keep]`` (``--keep`` leaves the temporary directories for profiling).
+4. ``province, no tests``: the province build of a copy with every data test removed (``tests/``
+   and all ``data_tests:`` entries, so none is parsed or run): what the seeds and models alone
+   cost, a lower bound for any version of the project that keeps its models.
+
+Each build is split into phases read from its ``logs/dbt.log``: start-up (interpreter and imports,
+before dbt's first log line, plus exit), parse, execution of the nodes, and the rest (artifacts).
+Floor and province builds are repeated (``--repeat``, default 3, each on a fresh copy) and their
+median reported, because single runs on a shared 2-core machine vary by 10-20 %.
+
+Usage: ``python bench/run.py [--keep] [--repeat N]`` (``--keep`` leaves the temporary directories
+for profiling).
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_counties import UNITS, generate  # noqa: E402
@@ -90,6 +102,7 @@ class Measurement:
     run_results: Path
     summary: str
     failing: list[str]
+    phases: dict[str, float]
 
 
 def measure(name: str, project: Path, arguments: list[str]) -> Measurement:
@@ -118,19 +131,81 @@ def measure(name: str, project: Path, arguments: list[str]) -> Measurement:
     # A failing data test does not invalidate the timing, but it skips what depends on it: report it.
     failing = [r["unique_id"] for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                if r["status"] in ("fail", "error")]
-    return Measurement(name, wall, rss / 1024, run_results, summary.split("Done. ")[-1], failing)
+    phases = build_phases(project / "logs/dbt.log", wall)
+    return Measurement(name, wall, rss / 1024, run_results, summary.split("Done. ")[-1], failing, phases)
 
 
-def copy_project(destination: Path) -> Path:
-    """A copy of the parts of the project dbt reads."""
+# dbt.log lines that open and close each phase of a build (the first match of each counts;
+# "Finished running <count> ..." is the summary line, not a node's "Finished running node ...").
+PHASE_MARKS = {
+    "dbt start": re.compile(r"\]: Running with dbt="),
+    "parse end": re.compile(r"\]: Found \d"),
+    "execution start": re.compile(r"\]: Concurrency: "),
+    "execution end": re.compile(r"\]: Finished running \d"),
+    "dbt end": re.compile(r"\]: Command `dbt build`"),
+}
+LOG_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2}\.\d+) \[")
+
+
+def build_phases(log: Path, wall: float) -> dict[str, float]:
+    """Seconds of start-up (interpreter, imports, exit), parse, execution and the rest of a build.
+
+    Parse runs from dbt's first log line to "Found ..."; execution from "Concurrency" to "Finished
+    running"; start-up is the wall time outside dbt's own first and last log lines.
+    """
+    marks: dict[str, float] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        for mark, pattern in PHASE_MARKS.items():
+            if mark not in marks and pattern.search(line) and (found := LOG_TIME.search(line)):
+                marks[mark] = int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3])
+    missing = sorted(set(PHASE_MARKS) - set(marks))
+    if missing:
+        raise SystemExit(f"bench: {log} lacks the phase mark(s) {missing}")
+    inside = marks["dbt end"] - marks["dbt start"]
+    parse = marks["parse end"] - marks["dbt start"]
+    execution = marks["execution end"] - marks["execution start"]
+    return {"start-up": wall - inside, "parse": parse, "execution": execution,
+            "other": inside - parse - execution}
+
+
+def median_measurement(name: str, runs: list[Measurement]) -> Measurement:
+    """The run of median wall time, with the highest peak memory of all runs."""
+    middle = sorted(runs, key=lambda run: run.wall_s)[len(runs) // 2]
+    return Measurement(name, middle.wall_s, max(run.peak_mib for run in runs), middle.run_results,
+                       middle.summary, middle.failing, middle.phases)
+
+
+def copy_project(destination: Path, data_tests: bool = True) -> Path:
+    """A copy of the parts of the project dbt reads.
+
+    ``data_tests=False`` leaves out ``tests/`` and every ``data_tests:`` entry of the yml files, so
+    dbt neither parses nor runs any data test: the project as if it had none.
+    """
     destination.mkdir(parents=True)
     for part in PROJECT_PARTS:
         source = PROJECT / part
+        if part == "tests" and not data_tests:
+            continue
         if source.is_dir():
             shutil.copytree(source, destination / part)
         elif source.exists():
             shutil.copy2(source, destination / part)
+    if not data_tests:
+        for properties in [*destination.glob("models/**/*.yml"), *destination.glob("seeds/**/*.yml")]:
+            content = yaml.safe_load(properties.read_text(encoding="utf-8"))
+            properties.write_text(yaml.safe_dump(without_data_tests(content), allow_unicode=True,
+                                                 sort_keys=False), encoding="utf-8")
     return destination
+
+
+def without_data_tests(content: object) -> object:
+    """A parsed properties file with every ``data_tests`` (or legacy ``tests``) key removed."""
+    if isinstance(content, dict):
+        return {key: without_data_tests(value) for key, value in content.items()
+                if key not in ("data_tests", "tests")}
+    if isinstance(content, list):
+        return [without_data_tests(value) for value in content]
+    return content
 
 
 def trivial_project(destination: Path) -> Path:
@@ -179,11 +254,22 @@ def verdict(value: float, target: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the floor and province builds; the median is reported")
     arguments = parser.parse_args(argv)
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
     work = Path(tempfile.mkdtemp(prefix="medres-bench-"))
     try:
-        floor = measure("floor", trivial_project(work / "trivial"), [])
-        province = measure("province", copy_project(work / "province"), [])
+        # Interleaved, so a slow spell of the shared machine does not fall on one build only.
+        runs: dict[str, list[Measurement]] = {"floor": [], "province": [], "province, no tests": []}
+        for run in range(arguments.repeat):
+            runs["floor"].append(measure("floor", trivial_project(work / f"trivial-{run}"), []))
+            runs["province"].append(measure("province", copy_project(work / f"province-{run}"), []))
+            runs["province, no tests"].append(measure(
+                "province, no tests", copy_project(work / f"province-no-tests-{run}", data_tests=False), []))
+        floor, province, models_only = (median_measurement(name, measured)
+                                         for name, measured in runs.items())
 
         county_project = copy_project(work / "county")
         started = time.perf_counter()
@@ -198,12 +284,20 @@ def main(argv: list[str] | None = None) -> int:
         county = measure("county", county_project,
                          ["--vars", json.dumps(county_vars), "--exclude", *COUNTY_EXCLUDES])
 
-        print(f"dbt build, fresh DuckDB warehouse each ({'/usr/bin/time -v' if TIME.exists() else 'getrusage'}):")
-        print(f"  {'build':<10}{'wall s':>9}{'peak MiB':>10}  result")
-        for m in (floor, province, county):
-            print(f"  {m.name:<10}{m.wall_s:>9.2f}{m.peak_mib:>10.0f}  {m.summary}")
+        print(f"dbt build, fresh DuckDB warehouse and target/ each "
+              f"({'/usr/bin/time -v' if TIME.exists() else 'getrusage'}; floor and province builds: "
+              f"median of {arguments.repeat}):")
+        print(f"  {'build':<20}{'wall s':>8}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
+              f"{'execute':>9}{'other':>7}  result")
+        for m in (floor, province, models_only, county):
+            phases = "".join(f"{m.phases[phase]:>{width}.2f}" for phase, width in
+                             (("start-up", 10), ("parse", 7), ("execution", 9), ("other", 7)))
+            print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
             for unique_id in m.failing:
-                print(f"{'':>31}failed: {unique_id}")
+                print(f"{'':>42}failed: {unique_id}")
+        print("  province walls of each run: "
+              + ", ".join(f"{run.wall_s:.2f}" for run in runs["province"])
+              + "; floor: " + ", ".join(f"{run.wall_s:.2f}" for run in runs["floor"]))
         print(f"  (county seeds generated in {generation_s:.1f} s, not included; "
               f"{UNITS} units x 10 years; national totals 2020 {totals})")
         project_ratio = province.wall_s / floor.wall_s
@@ -217,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  county peak memory     {county_peak_gib:5.2f} GiB (target <= "
               f"{TARGETS['county peak GiB']} GiB: {verdict(county_peak_gib, TARGETS['county peak GiB'])});"
               f" province peak {province.peak_mib:.0f} MiB, {county.peak_mib / province.peak_mib:.2f}x")
+        print(f"  lower bound: province without data tests / floor {models_only.wall_s / floor.wall_s:5.2f}x"
+              " (seeds and models alone)")
         print_profile(province)
         print_profile(county)
     finally:
