@@ -161,9 +161,14 @@ def build_phases(log: Path, wall: float) -> dict[str, float]:
     missing = sorted(set(PHASE_MARKS) - set(marks))
     if missing:
         raise SystemExit(f"bench: {log} lacks the phase mark(s) {missing}")
-    inside = marks["dbt end"] - marks["dbt start"]
-    parse = marks["parse end"] - marks["dbt start"]
-    execution = marks["execution end"] - marks["execution start"]
+
+    def between(start: str, end: str) -> float:
+        # The log holds times of day only: a build running past midnight wraps around.
+        return (marks[end] - marks[start]) % 86400
+
+    inside = between("dbt start", "dbt end")
+    parse = between("dbt start", "parse end")
+    execution = between("execution start", "execution end")
     return {"start-up": wall - inside, "parse": parse, "execution": execution,
             "other": inside - parse - execution}
 
