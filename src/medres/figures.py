@@ -20,9 +20,9 @@ id ``province-<region_code>``. A missing mart stops the run with a message namin
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
 from matplotlib.patches import Patch, PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
+
+from medres.publish import write_atomically  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GEOJSON = REPO_ROOT / "assets" / "geo" / "china_provinces.geojson"
@@ -202,12 +204,9 @@ def _save(fig: plt.Figure, out: Path, name: str) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for fmt in FORMATS:
-        target = out / f"{name}.{fmt}"
-        staged = out / f".{name}.{os.getpid()}.{fmt}"
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(staged, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
-        os.replace(staged, target)
-        files[fmt] = target
+        save = functools.partial(fig.savefig, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+        files[fmt] = write_atomically(out / f"{name}.{fmt}", save)
     plt.close(fig)
     return files
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -32,6 +33,28 @@ def _quote(identifier: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def staged_path(target: Path) -> Path:
+    """The temporary name ``target`` is written under before it is renamed into place: hidden, in
+    the same directory (a rename across file systems would not be atomic) and unique per process."""
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Have ``write`` write the staged path, then rename it over ``target``.
+
+    A reader sees the previous file or the complete new one; if ``write`` fails, ``target`` is
+    untouched and the staged file is removed.
+    """
+    staged = staged_path(target)
+    try:
+        write(staged)
+        os.replace(staged, target)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def mart_tables(connection: duckdb.DuckDBPyConnection, database: str) -> list[str]:
@@ -70,7 +93,7 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT) -> lis
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `make build` first")
     parquet_dir = out / "parquet"
     parquet_dir.mkdir(parents=True, exist_ok=True)
-    staged_database = out / f".medres.duckdb.{os.getpid()}.tmp"
+    staged_database = staged_path(out / "medres.duckdb")
     staged_database.unlink(missing_ok=True)
 
     connection = duckdb.connect(str(staged_database))
@@ -85,7 +108,7 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT) -> lis
             connection.execute(f"create table {_quote(table)} as select * from {source}")
             _copy_comments(connection, "warehouse", table)
             final = parquet_dir / f"{table}.parquet"
-            staged = parquet_dir / f".{table}.parquet.{os.getpid()}.tmp"
+            staged = staged_path(final)
             connection.execute(
                 f"copy {_quote(table)} to {_literal(str(staged))} (format parquet)"
             )

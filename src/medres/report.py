@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import html
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 
 from medres import figures
 from medres.figures import Marts, MissingMartError
+from medres.publish import write_atomically
 
 DEFAULT_REFERENCE = figures.REPO_ROOT / "reference" / "study_2020"
 STUDY = "Study (2020): Distribution and difference of medical resources among 31 provinces in China"
@@ -718,11 +718,7 @@ def build(published: Path, out: Path, reference: Path = DEFAULT_REFERENCE,
     context = Context(marts, reference_tables, year, {r.name: r for r in results})
     page = render(context)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "index.html"
-    staged = out / f".index.html.{os.getpid()}.tmp"
-    staged.write_text(page, encoding="utf-8")
-    os.replace(staged, target)
-    return target
+    return write_atomically(out / "index.html", lambda staged: staged.write_text(page, encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
