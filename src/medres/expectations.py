@@ -328,11 +328,16 @@ def suite(name: str, *parts: gxe.Expectation | list[gxe.Expectation] | tuple[Der
     return Suite(name, expectations, derive)
 
 
+def region_code_format(column: str) -> gxe.Expectation:
+    """Six digits, the first not zero: the shape of a GB/T 2260 administrative division code."""
+    return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=r"^[1-9]\d{5}$")
+
+
 def region_checks(settings: Settings, column: str = "region_code") -> list[gxe.Expectation]:
     """The code is one of ``ref_provinces`` and looks like a GB/T 2260 code."""
     return [
         in_set(column, settings.region_codes),
-        gxe.ExpectColumnValuesToMatchRegex(column=column, regex=r"^[1-9]\d{5}$"),
+        region_code_format(column),
     ]
 
 
@@ -363,7 +368,7 @@ def seed_suites(settings: Settings, types: dict[str, dict[str, str]]) -> dict[st
             unique("year", "region_code"),
             unique("year", "province_zh"),
             unique("year", "province_en"),
-            gxe.ExpectColumnValuesToMatchRegex(column="region_code", regex=r"^[1-9]\d{5}$"),
+            region_code_format("region_code"),
             in_set("region_3", ["East", "Central", "West"]),
             in_set("region_4", ["East", "Central", "West", "Northeast"]),
             study_year,
