@@ -33,6 +33,7 @@ for profiling).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import shutil
@@ -40,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -92,7 +92,7 @@ RUSAGE_WRAPPER = (
 )
 
 
-@dataclass
+@dataclasses.dataclass
 class Measurement:
     """One dbt build: wall seconds, peak RSS in MiB, and where its run_results.json is."""
 
@@ -173,11 +173,10 @@ def build_phases(log: Path, wall: float) -> dict[str, float]:
             "other": inside - parse - execution}
 
 
-def median_measurement(name: str, runs: list[Measurement]) -> Measurement:
+def median_measurement(runs: list[Measurement]) -> Measurement:
     """The run of median wall time, with the highest peak memory of all runs."""
     middle = sorted(runs, key=lambda run: run.wall_s)[len(runs) // 2]
-    return Measurement(name, middle.wall_s, max(run.peak_mib for run in runs), middle.run_results,
-                       middle.summary, middle.failing, middle.phases)
+    return dataclasses.replace(middle, peak_mib=max(run.peak_mib for run in runs))
 
 
 def copy_project(destination: Path, data_tests: bool = True) -> Path:
@@ -273,8 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             runs["province"].append(measure("province", copy_project(work / f"province-{run}"), []))
             runs["province, no tests"].append(measure(
                 "province, no tests", copy_project(work / f"province-no-tests-{run}", data_tests=False), []))
-        floor, province, models_only = (median_measurement(name, measured)
-                                         for name, measured in runs.items())
+        floor, province, models_only = (median_measurement(measured) for measured in runs.values())
 
         county_project = copy_project(work / "county")
         started = time.perf_counter()
