@@ -20,7 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def drawn(tmp_path_factory) -> tuple[Path, dict[str, figures.FigureResult]]:
     out = tmp_path_factory.mktemp("figures")
     try:
-        results = figures.generate(PUBLISHED, out)
+        results = figures.generate(figures.Marts(PUBLISHED), out)
     except figures.MissingMartError as error:
         pytest.fail(f"figures need the published marts (dbt build, then medres.publish): {error}")
     return out, {r.name: r for r in results}
@@ -81,7 +81,7 @@ def test_missing_mart_is_named(tmp_path):
         if source.exists():
             shutil.copy(source, published / "parquet")
     with pytest.raises(figures.MissingMartError, match="fct_cluster_agglomeration"):
-        figures.generate(published, tmp_path / "out")
+        figures.generate(figures.Marts(published), tmp_path / "out")
     assert figures.main(["--published", str(published), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "out").exists(), "nothing is drawn when a mart is missing"
 

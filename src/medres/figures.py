@@ -478,10 +478,13 @@ def per_capita_figure(marts: Marts, year: int, out: Path) -> FigureResult:
                         _save(fig, out, "per_capita_indicators"))
 
 
-def generate(published: Path, out: Path, year: int | None = None,
+def generate(marts: Marts, out: Path, year: int | None = None,
              geojson: Path = DEFAULT_GEOJSON) -> list[FigureResult]:
-    """Draw every figure from the marts in ``published`` into ``out``; return what was drawn."""
-    marts = Marts(published)
+    """Draw every figure from the published ``marts`` into ``out``; return what was drawn.
+
+    Takes the reader rather than a path so a caller that also reads the marts (the report) shares
+    its cache instead of reading every mart twice.
+    """
     marts.require(sorted({m for names in FIGURE_MARTS.values() for m in names}))
     if year is None:
         year = latest_year(marts("fct_province_rsr"))
@@ -506,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--geojson", type=Path, default=DEFAULT_GEOJSON)
     arguments = parser.parse_args(argv)
     try:
-        results = generate(arguments.published, arguments.out, arguments.year, arguments.geojson)
+        results = generate(Marts(arguments.published), arguments.out, arguments.year, arguments.geojson)
     except MissingMartError as error:
         print(f"medres.figures: {error}", file=sys.stderr)
         return 2

@@ -712,9 +712,9 @@ def build(published: Path, out: Path, reference: Path = DEFAULT_REFERENCE,
     marts = Marts(published)
     marts.require(REPORT_MARTS)
     reference_tables = load_reference(reference)
-    results = figures.generate(published, out / "figures", year)
     if year is None:
         year = figures.latest_year(marts("fct_province_rsr"))
+    results = figures.generate(marts, out / "figures", year)
     context = Context(marts, reference_tables, year, {r.name: r for r in results})
     page = render(context)
     out.mkdir(parents=True, exist_ok=True)
