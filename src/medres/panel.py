@@ -35,18 +35,24 @@ def settings_from_json(text: str | None, name: str) -> dict[str, Any]:
 def for_each_group(
     frame: pd.DataFrame,
     group_column: str,
+    id_column: str,
     evaluate: Callable[[pd.DataFrame], Mapping[str, pd.DataFrame]],
 ) -> dict[str, pd.DataFrame]:
-    """Call ``evaluate`` on each group's rows and stack each named output with the group key.
+    """Call ``evaluate`` on each group's rows, sorted by ``id_column``, and stack each named output
+    with the group key.
 
-    Errors are re-raised naming the group, so a failure in one year of a panel says which year.
+    A SQL relation has no row order, and the methods' results depend on it (SPSS numbers cases in
+    file order; the regression's float sums differ in the last digits), so every group is handed
+    over in id order: two builds of the same input give the same output. Errors are re-raised
+    naming the group, so a failure in one year of a panel says which year.
     """
-    if group_column not in frame.columns:
-        raise InputError(f"unknown group column {group_column!r}")
+    for column, role in ((group_column, "group"), (id_column, "id")):
+        if column not in frame.columns:
+            raise InputError(f"unknown {role} column {column!r}")
     stacked: dict[str, list[pd.DataFrame]] = {}
     for key, rows in frame.groupby(group_column, sort=True):
         try:
-            outputs = evaluate(rows.reset_index(drop=True))
+            outputs = evaluate(rows.sort_values(id_column, kind="stable").reset_index(drop=True))
         except InputError as error:
             raise InputError(f"{group_column} = {key}: {error}") from error
         for name, output in outputs.items():
@@ -120,10 +126,7 @@ def _rsr_panel(
     else:
         raise InputError(f"weighting must be 'configured' or 'entropy', got {weighting!r}")
 
-    def evaluate(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        # The warehouse returns rows in no fixed order, and the regression's float sums depend on
-        # it (last-digit differences between two builds of the same seeds): fix the order by id.
-        ordered = rows.sort_values(id_column, kind="stable").reset_index(drop=True)
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
         result = rsr.evaluate(
             ordered.rename(columns=columns),
             id_column=id_column,
@@ -136,14 +139,16 @@ def _rsr_panel(
             alpha=float(settings["alpha"]),
             force=bool(settings["force"]),
         )
+        # Both fit variants are reported; the configured one is already in the result.
         regression = pd.concat(
-            [rsr.fit_regression(result.units, variant) for variant in rsr.FIT_ROWS],
+            [result.regression if variant == result.fit_rows
+             else rsr.fit_regression(result.units, variant) for variant in rsr.FIT_ROWS],
             ignore_index=True,
         )
         regression["used_for_grading"] = regression["fit_rows"] == result.fit_rows
         return {"units": result.units, "regression": regression, "thresholds": result.thresholds}
 
-    return for_each_group(frame, group_column, evaluate)
+    return for_each_group(frame, group_column, id_column, evaluate)
 
 
 rsr_panel = _reuse_last_result(_rsr_panel)
@@ -189,11 +194,8 @@ def _cluster_panel(
         raise InputError(
             f"chosen k = {k_chosen} lies outside the reported range k_min..k_max = {k_min}..{k_max}"
         )
-    if id_column not in frame.columns:
-        raise InputError(f"unknown id column {id_column!r}")
 
-    def evaluate(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        ordered = rows.sort_values(id_column, kind="stable").reset_index(drop=True)
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
         result = cluster.hierarchical(
             ordered,
             id_column,
@@ -234,7 +236,7 @@ def _cluster_panel(
             "diagnostics": diagnostics,
         }
 
-    return for_each_group(frame, group_column, evaluate)
+    return for_each_group(frame, group_column, id_column, evaluate)
 
 
 def _int_setting(settings: Mapping[str, Any], key: str) -> int:
