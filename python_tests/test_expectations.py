@@ -1,7 +1,7 @@
 """The great-expectations gate passes on the real seeds and marts and fails on corrupted ones.
 
 The marts come from a copy of the project built and published in a temporary directory (the
-``built_project`` fixture of conftest), so the tests never read or write the project's warehouse/
+``shared_built_project`` fixture of conftest), so the tests never read or write the project's warehouse/
 or published/. One GX context (a Gate) serves every frame-level test of the module.
 """
 
@@ -22,14 +22,14 @@ SEEDS = PROJECT / "seeds"
 
 
 @pytest.fixture(scope="module")
-def published(built_project) -> Path:
+def published(shared_built_project) -> Path:
     """The marts of a fresh build of a copy of the project (conftest), published in that copy."""
-    return built_project.published
+    return shared_built_project.published
 
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, pd.DataFrame]:
-    return expectations.read_seeds(SEEDS)
+    return expectations.read_seeds(SEEDS, expectations.seed_types(SEEDS))
 
 
 @pytest.fixture(scope="module")

@@ -182,9 +182,8 @@ def seed_types(seeds: Path) -> dict[str, dict[str, str]]:
     return {name: seed.column_types for name, seed in declared.items()}
 
 
-def read_seeds(seeds: Path) -> dict[str, pd.DataFrame]:
-    """Every seed CSV under ``seeds`` as a frame typed by its ``column_types``."""
-    types = seed_types(seeds)
+def read_seeds(seeds: Path, types: dict[str, dict[str, str]]) -> dict[str, pd.DataFrame]:
+    """Every seed CSV under ``seeds`` as a frame typed by its ``column_types`` (:func:`seed_types`)."""
     frames: dict[str, pd.DataFrame] = {}
     for path in sorted(seeds.rglob("*.csv")):
         declared = types.get(path.stem, {})
@@ -773,16 +772,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
     settings = load_settings(arguments.seeds, arguments.project)
-    seeds = read_seeds(arguments.seeds)
+    types = seed_types(arguments.seeds)
+    seeds = read_seeds(arguments.seeds, types)
     marts = read_marts(arguments.published)
-    suites = {**seed_suites(settings, seed_types(arguments.seeds)), **mart_suites(settings)}
+    published_suites = mart_suites(settings)
+    suites = {**seed_suites(settings, types), **published_suites}
 
     unsuited = missing_suites({**seeds, **marts}, suites)
     if unsuited:
         print(f"medres.expectations: no expectation suite for {', '.join(unsuited)}: add one to "
               "src/medres/expectations.py before publishing it", file=sys.stderr)
         return 2
-    for name in sorted(set(mart_suites(settings)) - set(marts)):
+    for name in sorted(set(published_suites) - set(marts)):
         print(f"medres.expectations: note: mart {name} is not in {arguments.published}; its suite is skipped")
 
     _reset_docs(arguments.docs)
