@@ -35,7 +35,7 @@ import duckdb  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
+from matplotlib.colors import ListedColormap, Normalize  # noqa: E402
 from matplotlib.patches import Patch, PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
@@ -140,13 +140,18 @@ def chosen_clusters(clusters: pd.DataFrame, year: int) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def grading_fit(regression: pd.DataFrame, year: int) -> pd.Series:
+    """The year's row of ``fct_rsr_regression`` whose fit the grades come from."""
+    rows = for_year(regression, year)
+    return rows[rows["used_for_grading"].astype(bool)].iloc[0]
+
+
 # --- Geometry ----------------------------------------------------------------------------------
 
 
 @dataclass
 class Province:
     code: str
-    name_en: str
     label: tuple[float, float]
     path: MplPath
 
@@ -180,7 +185,6 @@ def load_provinces(geojson: Path = DEFAULT_GEOJSON) -> list[Province]:
         provinces.append(
             Province(
                 code=str(properties["province_code"]),
-                name_en=properties["province_en"],
                 label=(float(properties["label_lon"]), float(properties["label_lat"])),
                 path=MplPath(np.concatenate(vertices), codes),
             )
@@ -339,8 +343,7 @@ def dendrogram_figure(marts: Marts, year: int, out: Path) -> FigureResult:
 
 def rsr_probit_figure(marts: Marts, year: int, out: Path) -> FigureResult:
     units = for_year(marts("fct_province_rsr"), year)
-    regression = for_year(marts("fct_rsr_regression"), year)
-    regression = regression[regression["used_for_grading"].astype(bool)].iloc[0]
+    regression = grading_fit(marts("fct_rsr_regression"), year)
     thresholds = for_year(marts("fct_rsr_grade_thresholds"), year).sort_values("grade")
     grades = thresholds["grade"].astype(int).tolist()
     palette = grade_palette(grades)

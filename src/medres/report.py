@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from medres import figures
+from medres import figures, rsr
 from medres.figures import Marts, MissingMartError
 from medres.publish import write_atomically
 
@@ -191,14 +191,32 @@ def table1(context: Context) -> Table:
     return table
 
 
+def chosen_profiles(context: Context) -> pd.DataFrame:
+    """The year's ``fct_cluster_profiles`` rows at the chosen number of clusters."""
+    profiles = figures.for_year(context.marts("fct_cluster_profiles"), context.year)
+    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
+    return profiles[profiles["k"] == int(clusters["k"].iloc[0])]
+
+
+def workforce_measure(context: Context) -> str:
+    """What R3 counts this year: ``fct_province_per_capita.health_workforce_measure``."""
+    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.year)
+    return str(per_capita["health_workforce_measure"].iloc[0])
+
+
+#: The study's Table 8 rank columns R1–R4.
+PRINTED_RANK_COLUMNS = [f"r{i}_rank" for i in range(1, 5)]
+
+
+def printed_rank_rsr(table8: pd.DataFrame) -> pd.Series:
+    """RSR of each row of the study's Table 8 recomputed from its printed ranks R1–R4."""
+    return rsr.rank_sum_ratio(table8[PRINTED_RANK_COLUMNS])
+
+
 def tables2_6(context: Context) -> tuple[Table, Table]:
     totals = context.ref["totals"]
     group_map = context.ref["table1"].groupby("study_group")["medres_cluster"].first().to_dict()
-    profiles = context.marts("fct_cluster_profiles")
-    profiles = profiles[(profiles["year"] == context.year)]
-    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
-    k = int(clusters["k"].iloc[0])
-    profiles = profiles[profiles["k"] == k].set_index("cluster")
+    profiles = chosen_profiles(context).set_index("cluster")
     profile_table = Table(
         "tables-2-6-profiles",
         "Tables 2–6 — group profiles: mean of the printed rows vs medres fct_cluster_profiles",
@@ -223,6 +241,7 @@ def tables2_6(context: Context) -> tuple[Table, Table]:
                 cell(printed, decimals + 1),
                 cell(ours, decimals + 1, diff=ours is None or differs(printed, ours, decimals + 1)),
             ])
+    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
     cluster_of = dict(zip(clusters["province_en"], clusters["cluster"].astype(int)))
     rows_table = Table(
         "tables-2-6-rows", "Tables 2–6 — printed rows (OCR repairs marked ✎) and medres cluster",
@@ -259,14 +278,13 @@ def table8(context: Context) -> Table:
         note="'Σ printed ranks / 124' recomputes the RSR from the printed ranks: it does not give "
              "the printed RSR (see Errata). medres ranks are average ranks of its own values.",
     )
-    for row in study.itertuples(index=False):
+    for row, recomputed in zip(study.itertuples(index=False), printed_rank_rsr(study)):
         mine = units.loc[row.province] if row.province in units.index else None
         cells = [Cell(row.province)]
         for i in range(1, 5):
             printed = getattr(row, f"r{i}_rank")
             ours = None if mine is None else float(mine[f"r{i}_rank"])
             cells += [cell(int(printed)), cell(ours, 1, diff=ours is None or differs(printed, ours, 1))]
-        recomputed = sum(getattr(row, f"r{i}_rank") for i in range(1, 5)) / (4 * len(study))
         ours = None if mine is None else float(mine["rsr"])
         cells += [
             cell(row.printed_rsr, 2),
@@ -279,8 +297,7 @@ def table8(context: Context) -> Table:
 
 
 def table9(context: Context) -> Table:
-    regression = figures.for_year(context.marts("fct_rsr_regression"), context.year)
-    fit = regression[regression["used_for_grading"].astype(bool)].iloc[0]
+    fit = figures.grading_fit(context.marts("fct_rsr_regression"), context.year)
     ours = {
         "intercept": fit["intercept"], "intercept_se": fit["intercept_se"],
         "intercept_t": fit["intercept_t"], "slope": fit["slope"], "slope_se": fit["slope_se"],
@@ -360,10 +377,8 @@ def table11(context: Context) -> tuple[Table, Table]:
 
 
 def cluster_profiles_table(context: Context) -> Table:
-    profiles = figures.for_year(context.marts("fct_cluster_profiles"), context.year)
-    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
-    k = int(clusters["k"].iloc[0])
-    profiles = profiles[profiles["k"] == k].sort_values("cluster")
+    profiles = chosen_profiles(context).sort_values("cluster")
+    k = int(profiles["k"].iloc[0])
     table = Table("cluster-profiles", f"medres cluster profiles (k = {k}, fct_cluster_profiles)",
                   ["Cluster", "Members (n)", "Members", *[f"mean {label}" for _, label, _ in
                                                           TOTAL_COLUMNS]])
@@ -415,8 +430,8 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
     items: list[tuple[str, str, Table | None]] = []
     t8 = context.ref["table8"]
     n = len(t8)
-    ranks = [f"r{i}_rank" for i in range(1, 5)]
-    recomputed = t8[ranks].sum(axis=1) / (4 * n)
+    ranks = PRINTED_RANK_COLUMNS
+    recomputed = printed_rank_rsr(t8)
     evidence = Table("errata-table8-rsr", "Table 8: printed RSR vs Σ printed ranks / (4·31)",
                      ["Province", "Printed ranks", "Σ", "Σ/124", "Printed RSR"])
     mismatches = 0
@@ -460,9 +475,8 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
     t10 = context.ref["table10"].dropna(subset=["rsr_lower"]).sort_values("grade")
     t11 = dict(zip(context.ref["table11"]["province_en"], context.ref["table11"]["grade"]))
     lines = []
-    for row in t8.itertuples(index=False):
-        raw_grade = next((int(g) for g, low in zip(t10["grade"], t10["rsr_lower"])
-                          if row.printed_rsr >= low), len(t10) + 1)
+    raw_grades = rsr.assign_grades(t8["printed_rsr"], [*t10["rsr_lower"], -math.inf])
+    for row, raw_grade in zip(t8.itertuples(index=False), raw_grades):
         if raw_grade != t11.get(row.province):
             lines.append(f"{row.province}: printed RSR {row.printed_rsr:.2f} falls in grade "
                          f"{raw_grade} by Table 10's fitted-RSR cut-offs, Table 11 says grade "
@@ -577,7 +591,7 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
         "(grade 2).",
         None,
     ))
-    measure = str(per_capita["health_workforce_measure"].iloc[0])
+    measure = workforce_measure(context)
     items.append((
         "R3: health technicians in the study, health personnel in medres (a deviation, not an "
         "erratum)",
@@ -622,10 +636,8 @@ def render(context: Context) -> str:
     t8, t9, t10 = table8(context), table9(context), table10(context)
     t11, t11_grades = table11(context)
     quality, edition, with_hospitals = quality_table(context)
-    per_capita = figures.for_year(context.marts("fct_province_per_capita"), y)
-    measure = str(per_capita["health_workforce_measure"].iloc[0])
-    regression = figures.for_year(context.marts("fct_rsr_regression"), y)
-    fit = regression[regression["used_for_grading"].astype(bool)].iloc[0]
+    measure = workforce_measure(context)
+    fit = figures.grading_fit(context.marts("fct_rsr_regression"), y)
     all_tables = [t1, profile_table, rows_table, t8, t9, t10, t11, t11_grades]
     total_diffs = sum(t.diff_count for t in all_tables)
 
