@@ -80,9 +80,10 @@ def generate(project: Path, out: Path, seed: int = 20200) -> dict[str, float]:
         population.drop(columns=["year", "province_zh"]), on="region_code"
     )
 
+    counts = unit_counts()
     units: list[dict[str, object]] = []
     for province in real.itertuples():
-        count = unit_counts()[province.region_code]
+        count = counts[province.region_code]
         weights = rng.lognormal(0.0, 0.6, count)
         people_10k = province.yearend_population_10k * weights / weights.sum()
         # Truncated at +-2 sigma: the project's plausibility tests (e.g. 1-15 beds per 1,000) are

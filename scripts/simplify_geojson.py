@@ -53,44 +53,18 @@ To obtain SOURCE.json:
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import sys
+from pathlib import Path
 
-# GB/T 2260 province code -> (Chinese short name, English name)
-PROVINCES = {
-    "110000": ("北京", "Beijing"),
-    "120000": ("天津", "Tianjin"),
-    "130000": ("河北", "Hebei"),
-    "140000": ("山西", "Shanxi"),
-    "150000": ("内蒙古", "Inner Mongolia"),
-    "210000": ("辽宁", "Liaoning"),
-    "220000": ("吉林", "Jilin"),
-    "230000": ("黑龙江", "Heilongjiang"),
-    "310000": ("上海", "Shanghai"),
-    "320000": ("江苏", "Jiangsu"),
-    "330000": ("浙江", "Zhejiang"),
-    "340000": ("安徽", "Anhui"),
-    "350000": ("福建", "Fujian"),
-    "360000": ("江西", "Jiangxi"),
-    "370000": ("山东", "Shandong"),
-    "410000": ("河南", "Henan"),
-    "420000": ("湖北", "Hubei"),
-    "430000": ("湖南", "Hunan"),
-    "440000": ("广东", "Guangdong"),
-    "450000": ("广西", "Guangxi"),
-    "460000": ("海南", "Hainan"),
-    "500000": ("重庆", "Chongqing"),
-    "510000": ("四川", "Sichuan"),
-    "520000": ("贵州", "Guizhou"),
-    "530000": ("云南", "Yunnan"),
-    "540000": ("西藏", "Tibet"),
-    "610000": ("陕西", "Shaanxi"),
-    "620000": ("甘肃", "Gansu"),
-    "630000": ("青海", "Qinghai"),
-    "640000": ("宁夏", "Ningxia"),
-    "650000": ("新疆", "Xinjiang"),
-}
+# GB/T 2260 province code -> (Chinese short name, English name), from the project's reference seed
+# so the map's names cannot drift from the warehouse's.
+REFERENCE_SEED = Path(__file__).resolve().parents[1] / "seeds" / "reference" / "ref_provinces.csv"
+with REFERENCE_SEED.open(encoding="utf-8", newline="") as seed:
+    PROVINCES = {row["region_code"]: (row["province_zh"], row["province_en"])
+                 for row in csv.DictReader(seed)}
 
 
 # --------------------------------------------------------------------------
