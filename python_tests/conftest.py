@@ -108,10 +108,22 @@ def mart_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return digests
 
 
-@pytest.fixture(scope="module")
-def built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    """One successfully built and published copy per test module (the slow part, done once)."""
+def _built_copy(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     project = copy_project(tmp_path_factory.mktemp("medres") / "project")
     result = project.build()
     assert result.ok, f"the baseline build of the project copy failed:\n{result.output[-6000:]}"
     return project
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """One successfully built and published copy per test module (the slow part, done once), for
+    modules that rebuild or corrupt their copy."""
+    return _built_copy(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
+    """One built and published copy for the whole session, for modules that only read it: they
+    must not modify it."""
+    return _built_copy(tmp_path_factory)

@@ -9,9 +9,9 @@ import json
 import duckdb
 
 
-def test_every_node_and_column_is_described(built_project):
-    manifest = json.loads((built_project.root / "target" / "manifest.json").read_text())
-    warehouse = built_project.env()["MEDRES_DUCKDB_PATH"]
+def test_every_node_and_column_is_described(shared_built_project):
+    manifest = json.loads((shared_built_project.root / "target" / "manifest.json").read_text())
+    warehouse = shared_built_project.env()["MEDRES_DUCKDB_PATH"]
     undescribed = []
     with duckdb.connect(warehouse, read_only=True) as connection:
         for node in manifest["nodes"].values():
