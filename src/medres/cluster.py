@@ -189,9 +189,10 @@ def hierarchical(
 
     data = _standardize(values, list(columns), standardize)
     dissimilarity = _dissimilarity(data, metric, ids)
+    square = squareform(dissimilarity, checks=False)
 
     if linkage == "within":
-        z = _within_groups_linkage(squareform(dissimilarity, checks=False))
+        z = _within_groups_linkage(square)
         coefficients = z[:, 2].copy()
     elif linkage in SQUARED_EUCLIDEAN_ONLY:
         # scipy's centroid/median/Ward need Euclidean input (module docstring); merge order is
@@ -219,7 +220,6 @@ def hierarchical(
     )
 
     cophenetic = float(hierarchy.cophenet(z, dissimilarity)[0])
-    square = squareform(dissimilarity, checks=False)
     diagnostics = pd.DataFrame(
         [
             _diagnostics_row(k, printed, similarity, square, cuts[k], cophenetic, n)

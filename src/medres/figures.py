@@ -80,9 +80,12 @@ class Marts:
         self._cache: dict[str, pd.DataFrame] = {}
 
     def __call__(self, name: str) -> pd.DataFrame:
+        return self._cached(name).copy()
+
+    def _cached(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
             self._cache[name] = self._read(name)
-        return self._cache[name].copy()
+        return self._cache[name]
 
     def _read(self, name: str) -> pd.DataFrame:
         parquet = self.published / "parquet" / f"{name}.parquet"
@@ -109,7 +112,7 @@ class Marts:
         missing = []
         for name in names:
             try:
-                self(name)
+                self._cached(name)
             except MissingMartError:
                 missing.append(name)
         if missing:
