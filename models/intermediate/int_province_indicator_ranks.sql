@@ -1,41 +1,38 @@
-{#- Ranks of the configured RSR indicators within each year, and the rank-sum ratios.
-    Positive indicators (larger is better) are ranked ascending, so the best unit gets rank n;
-    negative ones descending. Ties get the average of the ranks they span:
+{#- Ranks of the RSR indicators within each year (long shape: year, province, indicator), and the
+    year's indicator set. Positive indicators (larger is better) are ranked ascending, so the best
+    unit gets rank n; negative ones descending. Ties get the average of the ranks they span:
     rank() gives the lowest, and a tie group of size t spans rank() .. rank() + t - 1.
-    RSR = sum_j R_j / (m * n); WRSR = sum_j w_j R_j / n with the weights normalised to sum to 1. -#}
-{%- set indicators = rsr_indicators() -%}
-{%- set weight_total = rsr_weight_total() -%}
-
-with per_capita as (
-    select * from {{ ref('int_province_per_capita') }}
+    The weights are normalised to sum to 1 over the indicators the year has. -#}
+with indicator_values as (
+    select * from {{ ref('int_province_indicator_values') }}
 ),
 
 ranked as (
     select
         year,
         region_code,
-        count(*) over (partition by year) as unit_count,
-        {%- for indicator in indicators %}
-        {{ indicator.column }} as {{ indicator.name }}_value,
-        rank() over (
-            partition by year
-            order by {{ indicator.column }} {{ 'asc' if indicator.direction == 'positive' else 'desc' }}
-        ) + (count(*) over (partition by year, {{ indicator.column }}) - 1) / 2.0 as {{ indicator.name }}_rank
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from per_capita
+        indicator,
+        indicator_column,
+        direction,
+        configured_weight,
+        indicator_value,
+        count(*) over (partition by year, indicator) as unit_count,
+        case when direction = 'positive'
+            then rank() over (partition by year, indicator order by indicator_value asc)
+            else rank() over (partition by year, indicator order by indicator_value desc)
+        end
+        + (count(*) over (partition by year, indicator, indicator_value) - 1) / 2.0 as indicator_rank
+    from indicator_values
 )
 
 select
     year,
     region_code,
-    unit_count,
-    {%- for indicator in indicators %}
-    {{ indicator.name }}_value,
-    {{ indicator.name }}_rank,
-    {%- endfor %}
-    ({% for indicator in indicators %}{{ indicator.name }}_rank{% if not loop.last %} + {% endif %}{% endfor %})
-        / ({{ indicators | length }} * unit_count) as rsr,
-    ({% for indicator in indicators %}{{ indicator.get('weight', 1) / weight_total }} * {{ indicator.name }}_rank{% if not loop.last %} + {% endif %}{% endfor %})
-        / unit_count as wrsr
+    indicator,
+    indicator_column,
+    direction,
+    configured_weight / sum(configured_weight) over (partition by year, region_code) as weight,
+    indicator_value,
+    indicator_rank,
+    unit_count
 from ranked

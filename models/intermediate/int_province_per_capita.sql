@@ -1,16 +1,19 @@
-{#- The study's per-capita indicators (Table 7). Denominator chosen by var('medres_population_basis').
-    R3 is health technicians per 1,000 when a complete single-series set exists for the year,
-    otherwise health personnel per 1,000 (named in health_workforce_measure). -#}
+{#- The study's per-capita indicators (Table 7) for every year of the panel. Denominator chosen by
+    var('medres_population_basis'); the census basis exists only for census years, so other
+    years get no rows under it (int_panel_years reports which years are evaluated).
+    R3 is health technicians per 1,000 where the series is complete for the year, otherwise
+    health personnel per 1,000 (named in health_workforce_measure). -#}
 {%- set basis = var('medres_population_basis') -%}
-{%- if basis not in ['yearend', 'census'] -%}
-    {{ exceptions.raise_compiler_error("var medres_population_basis must be 'yearend' or 'census', got '" ~ basis ~ "'") }}
-{%- endif -%}
 
-with resources as (
-    select * from {{ ref('stg_yearbook__health_resources') }}
+with totals as (
+    select * from {{ ref('int_province_resource_totals') }}
 ),
 
-population as (
+technicians as (
+    select * from {{ ref('int_health_technicians_complete') }}
+),
+
+denominators as (
     select
         year,
         region_code,
@@ -19,32 +22,26 @@ population as (
         {%- else -%}
         census_population / 10000.0 as population_10k
         {%- endif %}
-    from {{ ref('stg_yearbook__population') }}
-),
-
-technicians as (
-    select * from {{ ref('int_health_technicians_complete') }}
+    from totals
 )
 
 select
-    resources.year,
-    resources.region_code,
+    totals.year,
+    totals.region_code,
     '{{ basis }}' as population_basis,
-    population.population_10k,
-    resources.beds_10k * 1000 / population.population_10k as beds_per_1000,
-    resources.institutions / population.population_10k as institutions_per_10k,
-    coalesce(technicians.health_technicians_10k, resources.health_personnel_10k) * 1000
-        / population.population_10k as health_workforce_per_1000,
+    denominators.population_10k,
+    totals.beds_10k * 1000 / denominators.population_10k as beds_per_1000,
+    totals.institutions / denominators.population_10k as institutions_per_10k,
+    coalesce(technicians.health_technicians_10k, totals.health_personnel_10k) * 1000
+        / denominators.population_10k as health_workforce_per_1000,
     case
         when technicians.health_technicians_10k is not null then 'health_technicians_per_1000'
         else 'health_personnel_per_1000'
     end as health_workforce_measure,
-    technicians.series as health_technicians_series,
-    resources.health_expenditure_per_capita_yuan
-from resources
-join population
-    on resources.year = population.year
-    and resources.region_code = population.region_code
+    totals.health_expenditure_per_capita_yuan
+from totals
+join denominators
+    on totals.year = denominators.year and totals.region_code = denominators.region_code
 left join technicians
-    on resources.year = technicians.year
-    and resources.region_code = technicians.region_code
+    on totals.year = technicians.year and totals.region_code = technicians.region_code
+where denominators.population_10k is not null

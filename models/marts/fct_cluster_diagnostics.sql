@@ -5,5 +5,6 @@ select
     cast(coefficient_at_cut as {{ type_double() }}) as coefficient_at_cut,
     cast(coefficient_jump as {{ type_double() }}) as coefficient_jump,
     cast(silhouette as {{ type_double() }}) as silhouette,
-    cast(cophenetic_correlation as {{ type_double() }}) as cophenetic_correlation
+    cast(cophenetic_correlation as {{ type_double() }}) as cophenetic_correlation,
+    cluster_columns
 from {{ ref('int_cluster_diagnostics') }}

@@ -9,7 +9,6 @@ select
     per_capita.institutions_per_10k,
     per_capita.health_workforce_per_1000,
     per_capita.health_workforce_measure,
-    per_capita.health_technicians_series,
     per_capita.health_expenditure_per_capita_yuan
 from {{ ref('int_province_per_capita') }} as per_capita
 left join {{ ref('int_region_names') }} as names

@@ -1,18 +1,15 @@
-{#- The RSR evaluation per year and province (the study's Tables 8 and 11): indicator values and
-    ranks from SQL, RSR, probit, fitted RSR and grade from the Python model int_rsr_units. -#}
+{#- The RSR evaluation per year and province (the study's Tables 8 and 11): the year's indicator
+    set, RSR and WRSR from SQL, probit, fitted RSR and grade from the Python model int_rsr_units.
+    The indicator values and ranks are in fct_province_indicator_ranks (one row per indicator, so
+    any number of indicators, any names). Grade is null in a year whose grading was refused
+    (fct_rsr_evaluations.grading_status). -#}
 select
-    ranks.year,
-    ranks.region_code,
+    sums.year,
+    sums.region_code,
     names.province_zh,
     names.province_en,
-    ranks.r1_value,
-    ranks.r2_value,
-    ranks.r3_value,
-    ranks.r4_value,
-    ranks.r1_rank,
-    ranks.r2_rank,
-    ranks.r3_rank,
-    ranks.r4_rank,
+    sums.indicator_set,
+    cast(sums.indicator_count as {{ dbt.type_int() }}) as indicator_count,
     evaluation.rsr,
     evaluation.wrsr,
     cast(evaluation.frequency as {{ dbt.type_int() }}) as frequency,
@@ -23,10 +20,10 @@ select
     evaluation.rsr_fitted,
     cast(evaluation.grade as {{ dbt.type_int() }}) as grade,
     evaluation.grade_label,
-    rank() over (partition by ranks.year order by evaluation.wrsr desc) as position
-from {{ ref('int_province_indicator_ranks') }} as ranks
+    rank() over (partition by sums.year order by evaluation.wrsr desc) as position
+from {{ ref('int_province_rank_sums') }} as sums
 join {{ ref('int_rsr_units') }} as evaluation
-    on ranks.year = evaluation.year
-    and ranks.region_code = evaluation.region_code
+    on sums.year = evaluation.year
+    and sums.region_code = evaluation.region_code
 left join {{ ref('int_region_names') }} as names
-    on ranks.region_code = names.region_code
+    on sums.region_code = names.region_code

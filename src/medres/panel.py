@@ -104,6 +104,27 @@ def _reuse_last_result(compute: PanelFunction) -> PanelFunction:
     return panel
 
 
+def wide_indicator_values(
+    long: pd.DataFrame, group_column: str, id_column: str, indicators: list[Mapping[str, Any]]
+) -> pd.DataFrame:
+    """Pivot long indicator values (``indicator``, ``indicator_value``) to one ``<name>_value``
+    column per configured indicator. An indicator with no row in a group stays all-null there, so
+    :func:`rsr_panel` leaves it out of that group's indicator set."""
+    for column in (group_column, id_column, "indicator", "indicator_value"):
+        if column not in long.columns:
+            raise InputError(f"unknown column {column!r} in the long indicator values")
+    wide = long.pivot_table(
+        index=[group_column, id_column], columns="indicator", values="indicator_value", aggfunc="first"
+    )
+    names = [i["name"] for i in indicators]
+    return (
+        wide.reindex(columns=names)
+        .rename(columns=lambda name: f"{name}_value")
+        .reset_index()
+        .rename_axis(columns=None)
+    )
+
+
 def _rsr_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
@@ -111,34 +132,60 @@ def _rsr_panel(
 
     ``settings``: ``indicators`` (list of {name, direction, weight}; the frame holds each as
     ``<name>_value``), ``weighting`` ("configured" or "entropy"), ``grades``, ``fit_rows``,
-    ``grade_on``, ``alpha``, ``force``. Returns ``units``, ``regression`` (one row per fit
-    variant, the configured one flagged) and ``thresholds``.
+    ``grade_on``, ``alpha``, ``force``.
+
+    A group's indicator set is the indicators with values there: an indicator whose column is
+    empty for the whole group (a series not published for that year) is left out of that group
+    only, and the set is reported; a column empty for some units only is an error naming them.
+    A group whose regression is not significant is not graded (grade null, no thresholds) while
+    every other group is; its status says why.
+
+    Returns ``units`` (RSR, probit table, fitted RSR and grade per unit), ``regression`` (one row
+    per fit variant, the configured one flagged), ``thresholds`` and ``evaluations`` (one row per
+    group: indicator set, weighting, grading status, the graded fit's slope p-value).
     """
     indicators = settings["indicators"]
-    columns = {f"{i['name']}_value": i["name"] for i in indicators}
-    positive = [i["name"] for i in indicators if i["direction"] == "positive"]
-    negative = [i["name"] for i in indicators if i["direction"] == "negative"]
     weighting = settings["weighting"]
-    if weighting == "configured":
-        weights: Mapping[str, float] | str = {i["name"]: float(i.get("weight", 1)) for i in indicators}
-    elif weighting == "entropy":
-        weights = "entropy"
-    else:
+    if weighting not in ("configured", "entropy"):
         raise InputError(f"weighting must be 'configured' or 'entropy', got {weighting!r}")
 
     def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        result = rsr.evaluate(
-            ordered.rename(columns=columns),
+        present = [i for i in indicators if ordered[f"{i['name']}_value"].notna().any()]
+        if not present:
+            raise InputError("no configured RSR indicator has values")
+        names = [i["name"] for i in present]
+        weights: Mapping[str, float] | str = (
+            {i["name"]: float(i.get("weight", 1)) for i in present}
+            if weighting == "configured" else "entropy"
+        )
+        arguments = dict(
             id_column=id_column,
-            positive=positive,
-            negative=negative,
+            positive=[i["name"] for i in present if i["direction"] == "positive"],
+            negative=[i["name"] for i in present if i["direction"] == "negative"],
             weights=weights,
             grades=int(settings["grades"]),
             fit_rows=settings["fit_rows"],
             grade_on=settings["grade_on"],
             alpha=float(settings["alpha"]),
-            force=bool(settings["force"]),
         )
+        values = ordered[[id_column, *(f"{name}_value" for name in names)]].rename(
+            columns=lambda column: column.removesuffix("_value")
+        )
+        try:
+            result = rsr.evaluate(values, force=bool(settings["force"]), **arguments)
+            status = "graded"
+        except rsr.RegressionNotSignificant:
+            # The fit is still reported; only the grades it would give are withheld.
+            result = rsr.evaluate(values, force=True, **arguments)
+            status = "refused_not_significant"
+        units = result.units[[id_column, "rsr", "wrsr", "frequency", "cumulative_frequency",
+                              "average_rank", "percentile", "probit", "rsr_fitted", "grade",
+                              "grade_label"]].copy()
+        thresholds = result.thresholds
+        if status != "graded":
+            units["grade"] = pd.NA
+            units["grade_label"] = None
+            thresholds = thresholds.iloc[0:0]
         # Both fit variants are reported; the configured one is already in the result.
         regression = pd.concat(
             [result.regression if variant == result.fit_rows
@@ -146,7 +193,17 @@ def _rsr_panel(
             ignore_index=True,
         )
         regression["used_for_grading"] = regression["fit_rows"] == result.fit_rows
-        return {"units": result.units, "regression": regression, "thresholds": result.thresholds}
+        evaluations = pd.DataFrame({
+            "indicator_set": [",".join(names)],
+            "indicator_count": [len(names)],
+            "unit_count": [len(units)],
+            "weighting": [result.weighting],
+            "grading_status": [status],
+            "slope_p": [float(result.regression.loc[0, "slope_p"])],
+            "alpha": [result.alpha],
+        })
+        return {"units": units, "regression": regression, "thresholds": thresholds,
+                "evaluations": evaluations}
 
     return for_each_group(frame, group_column, id_column, evaluate)
 
@@ -164,7 +221,8 @@ def _cluster_panel(
     """SPSS-style hierarchical clustering (:func:`medres.cluster.hierarchical`) per group.
 
     ``settings`` (the dbt vars ``medres_cluster_*``): ``columns`` (indicator columns of
-    ``frame``), ``standardize``, ``linkage``, ``metric``, ``k_min`` / ``k_max`` (the inclusive
+    ``frame``; a column empty for a whole group — a series not published that year — is left out
+    of that group's clustering, and ``diagnostics.cluster_columns`` names the columns used), ``standardize``, ``linkage``, ``metric``, ``k_min`` / ``k_max`` (the inclusive
     range of cluster counts reported) and ``k`` (the chosen count, inside that range).
 
     A SQL relation has no row order, and SPSS numbers cases in file order, so within each group
@@ -181,7 +239,7 @@ def _cluster_panel(
       ``rescaled_distance`` (SPSS 0–25 axis) of each stage;
     * ``leaves``: ``leaf_position`` (1 = first drawn), ``<id_column>``, ``case_number``;
     * ``diagnostics``: ``k``, ``coefficient_at_cut``, ``coefficient_jump``, ``silhouette``,
-      ``cophenetic_correlation``, ``is_chosen_k``.
+      ``cophenetic_correlation``, ``is_chosen_k``, ``cluster_columns``.
     """
     missing = [key for key in CLUSTER_SETTINGS if key not in settings]
     if missing:
@@ -196,10 +254,16 @@ def _cluster_panel(
         )
 
     def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        unknown = [column for column in columns if column not in ordered.columns]
+        if unknown:
+            raise InputError(f"unknown cluster column(s) {unknown}")
+        present = [column for column in columns if ordered[column].notna().any()]
+        if not present:
+            raise InputError(f"none of the cluster columns {columns} has values")
         result = cluster.hierarchical(
             ordered,
             id_column,
-            columns,
+            present,
             standardize=settings["standardize"],
             linkage=settings["linkage"],
             metric=settings["metric"],
@@ -229,6 +293,7 @@ def _cluster_panel(
             columns={"coefficient": "coefficient_at_cut", "jump": "coefficient_jump"}
         )[["k", "coefficient_at_cut", "coefficient_jump", "silhouette", "cophenetic_correlation"]]
         diagnostics["is_chosen_k"] = diagnostics["k"] == k_chosen
+        diagnostics["cluster_columns"] = ",".join(present)
         return {
             "memberships": memberships,
             "schedule": schedule,

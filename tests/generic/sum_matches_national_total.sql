@@ -1,17 +1,28 @@
-{#- Fails when the provinces' sum of a column for the study year differs from the national total
-    in var('medres_national_totals')[total] by more than its relative tolerance.
-    No rows for the year fail the test unless allow_empty (for optional data such as technicians). The national
-    figure and the tolerance live in dbt_project.yml with their sources, not in the test. -#}
-{% test sum_matches_national_total(model, column_name, total, year_column='year', allow_empty=false) %}
-{%- set check = var('medres_national_totals')[total] -%}
+{#- Fails on every year whose provincial sum of a column differs from the national total of that
+    year in stg_reference__national_totals (series = `series`, default the column's name) by more
+    than the row's relative tolerance. The totals, their sources and tolerances live in the seed
+    national_totals, not in the test. A year without a national total is not checked; a national
+    total without provincial rows fails (the series is missing for that year). -#}
+{% test sum_matches_national_total(model, column_name, series=none, year_column='year') %}
+with provinces as (
+    select {{ year_column }} as year, sum({{ column_name }}) as province_sum
+    from {{ model }}
+    group by {{ year_column }}
+),
+
+national as (
+    select year, expected, tolerance
+    from {{ ref('stg_reference__national_totals') }}
+    where series = '{{ series or column_name }}'
+)
+
 select
-    sum({{ column_name }}) as province_sum,
-    {{ check['expected'] }} as national_total,
-    {{ check['tolerance'] }} as relative_tolerance
-from {{ model }}
-where {{ year_column }} = {{ var('medres_year') }}
-having abs(sum({{ column_name }}) - {{ check['expected'] }}) > {{ check['tolerance'] }} * {{ check['expected'] }}
-{%- if not allow_empty %}
-    or count(*) = 0
-{%- endif %}
+    national.year,
+    provinces.province_sum,
+    national.expected as national_total,
+    national.tolerance as relative_tolerance
+from national
+left join provinces on national.year = provinces.year
+where provinces.province_sum is null
+    or abs(provinces.province_sum - national.expected) > national.tolerance * national.expected
 {% endtest %}

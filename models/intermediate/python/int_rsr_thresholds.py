@@ -1,9 +1,10 @@
 """RSR evaluation per year: the thresholds output of medres.panel.rsr_panel (see its docs)."""
 
-from medres.panel import rsr_panel, settings_from_json
+from medres.panel import rsr_panel, settings_from_json, wide_indicator_values
 
 
 def model(dbt, session):
     settings = settings_from_json(dbt.config.get("rsr_settings"), "rsr_settings")
-    ranks = dbt.ref("int_province_indicator_ranks").df()
-    return rsr_panel(ranks, "year", "region_code", settings)["thresholds"]
+    values = dbt.ref("int_province_indicator_values").df()
+    wide = wide_indicator_values(values, "year", "region_code", settings["indicators"])
+    return rsr_panel(wide, "year", "region_code", settings)["thresholds"]

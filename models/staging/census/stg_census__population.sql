@@ -1,11 +1,6 @@
-with source as (
-    select * from {{ ref('yearbook_population') }}
-)
-
 select
     cast(year as {{ dbt.type_int() }}) as year,
     trim(region_code) as region_code,
     trim(province_zh) as province_zh,
-    cast(yearend_population_10k as {{ type_double() }}) as yearend_population_10k,
     cast(census_population as {{ dbt.type_bigint() }}) as census_population
-from source
+from {{ ref('census_population') }}
