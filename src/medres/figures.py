@@ -60,7 +60,7 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
     "map_rsr_grade": ("fct_province_rsr", "fct_rsr_grade_thresholds"),
     "map_quality_score": ("fct_province_quality_scores",),
     "map_cluster_group": ("fct_province_clusters",),
-    "per_capita_indicators": ("fct_province_per_capita",),
+    "per_capita_indicators": ("fct_province_per_capita", "dim_years"),
 }
 FORMATS = ("png", "svg")
 
@@ -123,8 +123,12 @@ class Marts:
             )
 
 
-def latest_year(frame: pd.DataFrame, column: str = "year") -> int:
-    return int(frame[column].max())
+def report_year(years: pd.DataFrame) -> int:
+    """The year ``dim_years`` flags as the report year (var medres_year)."""
+    flagged = years.loc[years["is_report_year"].astype(bool), "year"]
+    if len(flagged) != 1:
+        raise MissingMartError(f"dim_years flags {len(flagged)} report years; expected exactly one")
+    return int(flagged.iloc[0])
 
 
 def for_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -467,8 +471,10 @@ def per_capita_figure(marts: Marts, year: int, out: Path) -> FigureResult:
         ("health_workforce_per_1000", r3),
         ("health_expenditure_per_capita_yuan", "R4 health expenditure per capita (yuan)"),
     ]
-    fig, axes = plt.subplots(1, 4, figsize=(15, 8.2))
-    for ax, (column, title) in zip(axes, panels):
+    # A year without a sourced series (R4 outside 2020) gets no empty panel.
+    panels = [(column, title) for column, title in panels if rows[column].notna().any()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.75 * len(panels), 8.2), squeeze=False)
+    for ax, (column, title) in zip(axes[0], panels):
         ordered = rows.sort_values(column)
         ax.barh(ordered["province_en"], ordered[column], color="#4c72b0")
         ax.set_title(title, fontsize=9)
@@ -476,7 +482,7 @@ def per_capita_figure(marts: Marts, year: int, out: Path) -> FigureResult:
         ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(-0.6, len(ordered) - 0.4)
         ax.grid(axis="x", alpha=0.25)
-    fig.suptitle(f"Per-capita indicators R1–R4 by province, {year} (sorted)", fontsize=11)
+    fig.suptitle(f"Per-capita indicators by province, {year} (sorted)", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     _credit(fig, f"Source: medres fct_province_per_capita ({year}; population basis "
                  f"{rows['population_basis'].iloc[0]}; R3 = {measure}).")
@@ -493,7 +499,7 @@ def generate(marts: Marts, out: Path, year: int | None = None,
     """
     marts.require(sorted({m for names in FIGURE_MARTS.values() for m in names}))
     if year is None:
-        year = latest_year(marts("fct_province_rsr"))
+        year = report_year(marts("dim_years"))
     provinces = load_provinces(geojson)
     plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "medres",
                          "font.family": "DejaVu Sans"})
@@ -511,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports/figures"))
-    parser.add_argument("--year", type=int, default=None, help="default: latest year in the marts")
+    parser.add_argument("--year", type=int, default=None,
+                        help="default: the report year of dim_years (var medres_year)")
     parser.add_argument("--geojson", type=Path, default=DEFAULT_GEOJSON)
     arguments = parser.parse_args(argv)
     try:

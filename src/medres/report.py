@@ -28,6 +28,8 @@ from medres.publish import write_atomically
 
 DEFAULT_REFERENCE = figures.REPO_ROOT / "reference" / "study_2020"
 STUDY = "Study (2020): Distribution and difference of medical resources among 31 provinces in China"
+#: The data year of the study: its printed tables are compared with medres's values of this year.
+STUDY_YEAR = 2020
 DIFF_MARK = "≠"
 TOTAL_COLUMNS = [
     ("institutions", "Institutions", 0),
@@ -36,7 +38,8 @@ TOTAL_COLUMNS = [
     ("health_expenditure_per_capita_yuan", "Health expenditure per capita (yuan)", 1),
 ]
 REPORT_MARTS = (
-    "dim_provinces", "fct_province_per_capita", "fct_province_rsr", "fct_rsr_regression",
+    "dim_provinces", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
+    "fct_rsr_evaluations", "fct_cluster_profile_means", "fct_province_rsr", "fct_rsr_regression",
     "fct_rsr_grade_thresholds", "fct_province_clusters", "fct_cluster_agglomeration",
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
     "fct_province_quality_scores",
@@ -155,10 +158,14 @@ def load_reference(reference: Path) -> dict[str, pd.DataFrame]:
 
 @dataclass
 class Context:
+    """What the sections read: the marts, the study's printed tables, the report year (the lens
+    figures and tables) and the study's year (every comparison with the printed tables)."""
+
     marts: Marts
     ref: dict[str, pd.DataFrame]
     year: int
     figures: dict[str, figures.FigureResult]
+    study_year: int = STUDY_YEAR
 
 
 def figure_html(context: Context, name: str, caption: str) -> str:
@@ -173,7 +180,7 @@ def figure_html(context: Context, name: str, caption: str) -> str:
 
 
 def table1(context: Context) -> Table:
-    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
+    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.study_year)
     ours = dict(zip(clusters["province_en"], clusters["cluster"].astype(int)))
     study = context.ref["table1"]
     table = Table(
@@ -191,11 +198,13 @@ def table1(context: Context) -> Table:
     return table
 
 
-def chosen_profiles(context: Context) -> pd.DataFrame:
-    """The year's ``fct_cluster_profiles`` rows at the chosen number of clusters."""
-    profiles = figures.for_year(context.marts("fct_cluster_profiles"), context.year)
-    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
-    return profiles[profiles["k"] == int(clusters["k"].iloc[0])]
+def chosen_profiles(context: Context, year: int) -> pd.DataFrame:
+    """The year's ``fct_cluster_profiles`` rows with one ``mean_<column>`` per clustered column
+    (``fct_cluster_profile_means``)."""
+    profiles = figures.for_year(context.marts("fct_cluster_profiles"), year)
+    means = figures.for_year(context.marts("fct_cluster_profile_means"), year).pivot(
+        index="cluster", columns="indicator_column", values="mean_value")
+    return profiles.join(means.add_prefix("mean_"), on="cluster")
 
 
 def workforce_measure(context: Context) -> str:
@@ -216,7 +225,7 @@ def printed_rank_rsr(table8: pd.DataFrame) -> pd.Series:
 def tables2_6(context: Context) -> tuple[Table, Table]:
     totals = context.ref["totals"]
     group_map = context.ref["table1"].groupby("study_group")["medres_cluster"].first().to_dict()
-    profiles = chosen_profiles(context).set_index("cluster")
+    profiles = chosen_profiles(context, context.study_year).set_index("cluster")
     profile_table = Table(
         "tables-2-6-profiles",
         "Tables 2–6 — group profiles: mean of the printed rows vs medres fct_cluster_profiles",
@@ -235,13 +244,13 @@ def tables2_6(context: Context) -> tuple[Table, Table]:
         ])
         for column, label, decimals in TOTAL_COLUMNS:
             printed = float(rows[column].mean())
-            ours = None if mine is None else float(mine[f"mean_{column}"])
+            ours = None if mine is None else mine.get(f"mean_{column}")
             profile_table.rows.append([
                 cell(table_no), cell(int(group)), cell(cluster), Cell(f"mean {label}"),
                 cell(printed, decimals + 1),
                 cell(ours, decimals + 1, diff=ours is None or differs(printed, ours, decimals + 1)),
             ])
-    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.year)
+    clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.study_year)
     cluster_of = dict(zip(clusters["province_en"], clusters["cluster"].astype(int)))
     rows_table = Table(
         "tables-2-6-rows", "Tables 2–6 — printed rows (OCR repairs marked ✎) and medres cluster",
@@ -268,8 +277,10 @@ def tables2_6(context: Context) -> tuple[Table, Table]:
 
 def table8(context: Context) -> Table:
     study = context.ref["table8"]
-    units = figures.for_year(context.marts("fct_province_rsr"), context.year)
-    units = units.set_index("province_en")
+    units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
+    ranks = figures.for_year(context.marts("fct_province_indicator_ranks"), context.study_year).pivot(
+        index="province_en", columns="indicator", values="indicator_rank")
+    units = units.set_index("province_en").join(ranks.add_suffix("_rank"))
     table = Table(
         "table-8", "Table 8 — ranks R1–R4 and RSR: printed vs medres",
         ["Province", "R1 printed", "R1 medres", "R2 printed", "R2 medres", "R3 printed",
@@ -283,7 +294,7 @@ def table8(context: Context) -> Table:
         cells = [Cell(row.province)]
         for i in range(1, 5):
             printed = getattr(row, f"r{i}_rank")
-            ours = None if mine is None else float(mine[f"r{i}_rank"])
+            ours = None if mine is None else mine.get(f"r{i}_rank")
             cells += [cell(int(printed)), cell(ours, 1, diff=ours is None or differs(printed, ours, 1))]
         ours = None if mine is None else float(mine["rsr"])
         cells += [
@@ -297,7 +308,7 @@ def table8(context: Context) -> Table:
 
 
 def table9(context: Context) -> Table:
-    fit = figures.grading_fit(context.marts("fct_rsr_regression"), context.year)
+    fit = figures.grading_fit(context.marts("fct_rsr_regression"), context.study_year)
     ours = {
         "intercept": fit["intercept"], "intercept_se": fit["intercept_se"],
         "intercept_t": fit["intercept_t"], "slope": fit["slope"], "slope_se": fit["slope_se"],
@@ -323,7 +334,7 @@ def table9(context: Context) -> Table:
 
 
 def table10(context: Context) -> Table:
-    ours = figures.for_year(context.marts("fct_rsr_grade_thresholds"), context.year)
+    ours = figures.for_year(context.marts("fct_rsr_grade_thresholds"), context.study_year)
     ours = ours.set_index("grade")
     table = Table(
         "table-10", "Table 10 — grade cut-offs (lower bounds): printed vs medres",
@@ -346,7 +357,7 @@ def table10(context: Context) -> Table:
 
 
 def table11(context: Context) -> tuple[Table, Table]:
-    units = figures.for_year(context.marts("fct_province_rsr"), context.year)
+    units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
     grade_of = dict(zip(units["province_en"], units["grade"].astype(int)))
     study = context.ref["table11"]
     by_province = Table(
@@ -377,15 +388,16 @@ def table11(context: Context) -> tuple[Table, Table]:
 
 
 def cluster_profiles_table(context: Context) -> Table:
-    profiles = chosen_profiles(context).sort_values("cluster")
+    profiles = chosen_profiles(context, context.year).sort_values("cluster")
     k = int(profiles["k"].iloc[0])
-    table = Table("cluster-profiles", f"medres cluster profiles (k = {k}, fct_cluster_profiles)",
-                  ["Cluster", "Members (n)", "Members", *[f"mean {label}" for _, label, _ in
-                                                          TOTAL_COLUMNS]])
-    for row in profiles.itertuples(index=False):
-        table.rows.append([cell(int(row.cluster)), cell(int(row.member_count)),
-                           Cell(row.members_en)] +
-                          [cell(getattr(row, f"mean_{c}"), d + 1) for c, _, d in TOTAL_COLUMNS])
+    means = [c for c in profiles.columns if c.startswith("mean_")]
+    table = Table("cluster-profiles",
+                  f"medres cluster profiles ({context.year}, k = {k}, fct_cluster_profiles and "
+                  "fct_cluster_profile_means)",
+                  ["Cluster", "Members (n)", "Members", *means])
+    for row in profiles.to_dict("records"):
+        table.rows.append([cell(int(row["cluster"])), cell(int(row["member_count"])),
+                           Cell(row["members_en"])] + [cell(row[c], 2) for c in means])
     return table
 
 
@@ -516,7 +528,7 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
     means = totals.groupby("study_group")["health_expenditure_per_capita_yuan"].mean()
     beijing_yuan = float(totals.set_index("province_en").loc["Beijing",
                                                             "health_expenditure_per_capita_yuan"])
-    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.year)
+    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
     population = dict(zip(per_capita["province_en"], per_capita["population_10k"]))
     beijing_total = beijing_yuan * population.get("Beijing", float("nan")) * 1e4 / 1e9
     items.append((
@@ -589,17 +601,6 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
         f"They name the three northeastern provinces among the high per-capita provinces, but "
         f"Table 11 puts Liaoning in grade {liaoning} (Secondary), below Jilin and Heilongjiang "
         "(grade 2).",
-        None,
-    ))
-    measure = workforce_measure(context)
-    items.append((
-        "R3: health technicians in the study, health personnel in medres (a deviation, not an "
-        "erratum)",
-        f"The study's R3 is health technicians per 1,000 people (it quotes Beijing 12.6) but "
-        f"prints no values. No complete single-series set of {context.year} health technicians "
-        f"by province was found (seeds/SOURCES.md), so medres's R3 counts health personnel: "
-        f"fct_province_per_capita.health_workforce_measure = '{measure}'. medres's R3 ranks and "
-        "everything after them therefore differ from the study's.",
         None,
     ))
     return items
@@ -725,7 +726,7 @@ def build(published: Path, out: Path, reference: Path = DEFAULT_REFERENCE,
     marts.require(REPORT_MARTS)
     reference_tables = load_reference(reference)
     if year is None:
-        year = figures.latest_year(marts("fct_province_rsr"))
+        year = figures.report_year(marts("dim_years"))
     results = figures.generate(marts, out / "figures", year)
     context = Context(marts, reference_tables, year, {r.name: r for r in results})
     page = render(context)
