@@ -4,6 +4,7 @@
 {% macro medres_setting_names() %}
     {{ return([
         'medres_year', 'medres_expected_units', 'medres_population_basis',
+        'medres_plausibility_bands', 'medres_year_over_year_max_change',
         'medres_rsr_indicators', 'medres_rsr_weighting', 'medres_rsr_grades', 'medres_rsr_fit_rows',
         'medres_rsr_grade_on', 'medres_rsr_alpha', 'medres_rsr_force',
         'medres_cluster_columns', 'medres_cluster_standardize', 'medres_cluster_linkage',
