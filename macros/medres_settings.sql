@@ -9,6 +9,7 @@
         'medres_rsr_grade_on', 'medres_rsr_alpha', 'medres_rsr_force',
         'medres_cluster_columns', 'medres_cluster_standardize', 'medres_cluster_linkage',
         'medres_cluster_metric', 'medres_cluster_k_min', 'medres_cluster_k_max', 'medres_cluster_k',
+        'medres_inequality_resources', 'medres_inequality_groupings',
         'medres_fudan_edition', 'medres_fudan_ranking_size',
     ]) }}
 {% endmacro %}

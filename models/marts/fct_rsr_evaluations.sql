@@ -1,5 +1,6 @@
 {#- One row per year: which indicators the RSR of the year ranks on, and whether its grading was
-    done or refused (slope not significant), so one year cannot sink the others. -#}
+    done or refused (slope not significant), so one year cannot sink the others; and whether
+    the grades differ (one-way ANOVA or Kruskal-Wallis of the WRSR across grades). -#}
 select
     cast(year as {{ dbt.type_int() }}) as year,
     indicator_set,
@@ -8,5 +9,13 @@ select
     weighting,
     grading_status,
     slope_p,
-    alpha
+    alpha,
+    grade_validity_test,
+    cast(grade_validity_statistic as {{ type_double() }}) as grade_validity_statistic,
+    cast(grade_validity_p as {{ type_double() }}) as grade_validity_p,
+    grade_validity_reason,
+    cast(homogeneity_p as {{ type_double() }}) as homogeneity_p,
+    cast(normality_p as {{ type_double() }}) as normality_p,
+    cast(anova_p as {{ type_double() }}) as anova_p,
+    cast(kruskal_p as {{ type_double() }}) as kruskal_p
 from {{ ref('int_rsr_evaluations') }}

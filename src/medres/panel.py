@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from medres import cluster, rsr
+from medres import cluster, inequality, rsr
 from medres.validation import InputError
 
 
@@ -142,7 +142,8 @@ def _rsr_panel(
 
     Returns ``units`` (RSR, probit table, fitted RSR and grade per unit), ``regression`` (one row
     per fit variant, the configured one flagged), ``thresholds`` and ``evaluations`` (one row per
-    group: indicator set, weighting, grading status, the graded fit's slope p-value).
+    group: indicator set, weighting, grading status, the graded fit's slope p-value, and whether
+    the grades differ: :func:`medres.inequality.grade_validity` on the WRSR).
     """
     indicators = settings["indicators"]
     weighting = settings["weighting"]
@@ -202,6 +203,21 @@ def _rsr_panel(
             "slope_p": [float(result.regression.loc[0, "slope_p"])],
             "alpha": [result.alpha],
         })
+        # Do the grades differ? The graded value (WRSR) across grades: one-way ANOVA where its
+        # assumptions hold, else Kruskal-Wallis (medres.inequality.grade_validity).
+        validity_columns = {
+            "test": "grade_validity_test", "statistic": "grade_validity_statistic",
+            "p_value": "grade_validity_p", "reason": "grade_validity_reason",
+            "homogeneity_p": "homogeneity_p", "normality_p": "normality_p",
+            "anova_p": "anova_p", "kruskal_p": "kruskal_p",
+        }
+        if status == "graded" and units["grade"].nunique() > 1:
+            validity = inequality.grade_validity(units, "wrsr", "grade", alpha=result.alpha)
+            evaluations = pd.concat(
+                [evaluations, validity[list(validity_columns)].rename(columns=validity_columns)],
+                axis=1)
+        else:
+            evaluations = evaluations.assign(**{column: None for column in validity_columns.values()})
         return {"units": units, "regression": regression, "thresholds": thresholds,
                 "evaluations": evaluations}
 
@@ -312,3 +328,66 @@ def _int_setting(settings: Mapping[str, Any], key: str) -> int:
 
 
 cluster_panel = _reuse_last_result(_cluster_panel)
+
+
+#: Keys of the settings :func:`inequality_panel` reads (the dbt vars ``medres_inequality_*``).
+INEQUALITY_SETTINGS = ("resources", "per_capita_indicators", "population", "area", "groupings")
+
+
+def _inequality_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """The inequality lens (:mod:`medres.inequality`) per group, for every resource with values.
+
+    ``settings``: ``resources`` (resource columns: totals such as beds), ``per_capita_indicators``
+    (columns whose coefficient of variation is reported), ``population`` and ``area`` (weight
+    columns) and ``groupings`` (columns such as region_3 the Theil index is decomposed by).
+    A resource or indicator without values in a group (a series not published that year) is left
+    out of that group. Returns, each with ``group_column`` and ``resource`` (or ``indicator``):
+    ``gini`` (by population and by land area), ``lorenz`` (points of both curves), ``theil``
+    (components: total / between / within per form and grouping), ``theil_groups``,
+    ``agglomeration`` (HRAD, PAD per unit) and ``dispersion`` (CV per per-capita indicator).
+    """
+    missing = [key for key in INEQUALITY_SETTINGS if key not in settings]
+    if missing:
+        raise InputError(f"inequality settings lack {missing}; expected keys {list(INEQUALITY_SETTINGS)}")
+    population, area = settings["population"], settings["area"]
+    groupings = list(settings["groupings"])
+
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        outputs: dict[str, list[pd.DataFrame]] = {
+            name: [] for name in ("gini", "lorenz", "theil", "theil_groups", "agglomeration")
+        }
+        for resource in settings["resources"]:
+            if resource not in ordered.columns:
+                raise InputError(f"unknown resource column {resource!r}")
+            if ordered[resource].isna().all():
+                continue
+            tag = {"resource": resource}
+            for basis, weight in (("population", population), ("land_area", area)):
+                curve = inequality.lorenz_curve(ordered, id_column, resource, weight)
+                outputs["lorenz"].append(
+                    curve[["point", id_column, "cumulative_weight_share", "cumulative_resource_share"]]
+                    .assign(weight_basis=basis, **tag))
+                outputs["gini"].append(pd.DataFrame({
+                    "weight_basis": [basis],
+                    "gini": [inequality.gini_from_lorenz(curve["cumulative_weight_share"],
+                                                         curve["cumulative_resource_share"])],
+                    **{key: [value] for key, value in tag.items()},
+                }))
+            result = inequality.theil(ordered, id_column, resource, population, groupings)
+            # "index" and "group" are SQL keywords: the marts call them theil_form and region_group.
+            names = {"index": "theil_form", "group": "region_group"}
+            outputs["theil"].append(result.components.rename(columns=names).assign(**tag))
+            outputs["theil_groups"].append(result.groups.rename(columns=names).assign(**tag))
+            outputs["agglomeration"].append(
+                inequality.agglomeration(ordered, id_column, resource, population, area).assign(**tag))
+        indicators = [c for c in settings["per_capita_indicators"] if ordered[c].notna().any()]
+        stacked = {name: pd.concat(parts, ignore_index=True) for name, parts in outputs.items()}
+        stacked["dispersion"] = inequality.dispersion(ordered, id_column, indicators, population)
+        return stacked
+
+    return for_each_group(frame, group_column, id_column, evaluate)
+
+
+inequality_panel = _reuse_last_result(_inequality_panel)
