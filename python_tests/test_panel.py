@@ -230,3 +230,89 @@ def test_rescaled_distances_stay_on_the_0_to_25_axis():
     heights = np.array([0.1, 0.7, 2.9000000000000004, 2.9])
     rescaled = rescale_distances(heights)
     assert rescaled.min() == 0.0 and rescaled.max() == 25.0
+
+
+# --- panel years: indicator sets and refused years -----------------------------------------------
+
+
+def uneven_panel() -> pd.DataFrame:
+    """2020: 12 units whose two indicators agree (a steep, significant fit); 2021: 4 units."""
+    big = pd.DataFrame({"unit": [f"u{i:02d}" for i in range(12)], "a_value": range(12),
+                        "b_value": range(12, 0, -1)}).assign(year=2020)
+    small = pd.DataFrame({"unit": ["p", "q", "r", "s"], "a_value": [1, 3, 2, 4],
+                          "b_value": [2, 1, 4, 3]}).assign(year=2021)
+    return pd.concat([big, small], ignore_index=True)
+
+
+def test_a_year_whose_regression_is_not_significant_is_refused_and_the_others_graded():
+    panel = uneven_panel()
+    slopes = {year: evaluate(rows.rename(columns={"a_value": "a", "b_value": "b"}), "unit",
+                             positive=["a"], negative=["b"], weights={"a": 1, "b": 3}, grades=3,
+                             force=True
+                             ).regression.loc[0, "slope_p"]
+              for year, rows in panel.groupby("year")}
+    alpha = (slopes[2020] + slopes[2021]) / 2  # between the two years' p-values
+    assert slopes[2020] < alpha <= slopes[2021]
+    outputs = rsr_panel(panel, "year", "unit", {**SETTINGS, "alpha": alpha})
+    status = outputs["evaluations"].set_index("year")
+    assert status.loc[2020, "grading_status"] == "graded"
+    assert status.loc[2021, "grading_status"] == "refused_not_significant"
+    assert status.loc[2021, "slope_p"] == pytest.approx(slopes[2021])
+    units = outputs["units"].set_index("year")
+    assert units.loc[2020, "grade"].notna().all()
+    assert units.loc[2021, "grade"].isna().all() and units.loc[2021, "rsr"].notna().all()
+    assert set(outputs["thresholds"]["year"]) == {2020}
+    assert set(outputs["regression"]["year"]) == {2020, 2021}
+
+
+def test_an_indicator_without_values_in_a_year_leaves_that_years_set_only():
+    panel = two_year_panel()
+    panel.loc[panel["year"] == 2021, "b_value"] = None
+    outputs = rsr_panel(panel, "year", "unit", SETTINGS)
+    sets = outputs["evaluations"].set_index("year")["indicator_set"].to_dict()
+    assert sets == {2020: "a,b", 2021: "a"}
+    # 2021 ranks on a alone: the unit with the largest a (p, a = 6) has RSR 1.
+    units = outputs["units"].set_index(["year", "unit"])
+    assert units.loc[(2021, "p"), "rsr"] == 1.0
+    assert units.loc[(2021, "u"), "rsr"] == pytest.approx(1 / 6)
+
+
+def test_grade_validity_is_reported_for_graded_years():
+    evaluations = rsr_panel(uneven_panel(), "year", "unit", SETTINGS)["evaluations"]
+    row = evaluations.set_index("year").loc[2020]
+    assert row["grade_validity_test"] in ("anova", "kruskal_wallis")
+    assert 0 <= row["grade_validity_p"] < 0.05
+
+
+# --- inequality_panel --------------------------------------------------------------------------
+
+INEQUALITY_SETTINGS = {"resources": ["beds", "doctors"], "per_capita_indicators": ["beds_pc"],
+                       "population": "people", "area": "area", "groupings": ["region"]}
+
+
+def inequality_frame() -> pd.DataFrame:
+    one = pd.DataFrame({"unit": list("abcd"), "region": ["E", "E", "W", "W"],
+                        "beds": [10.0, 20.0, 30.0, 60.0], "doctors": [5.0, 5.0, 8.0, 9.0],
+                        "people": [10.0, 10.0, 20.0, 20.0], "area": [1.0, 2.0, 3.0, 4.0]})
+    one["beds_pc"] = one["beds"] / one["people"]
+    two = one.assign(doctors=None)
+    return pd.concat([one.assign(year=2020), two.assign(year=2021)], ignore_index=True)
+
+
+def test_inequality_panel_equals_the_package_per_year_and_skips_missing_resources():
+    from medres import inequality
+    from medres.panel import inequality_panel
+
+    out = inequality_panel(inequality_frame(), "year", "unit", INEQUALITY_SETTINGS)
+    gini = out["gini"].set_index(["year", "resource", "weight_basis"])["gini"]
+    year_one = inequality_frame().query("year == 2020")
+    assert gini[(2020, "beds", "population")] == pytest.approx(
+        inequality.gini(year_one, "unit", "beds", "people"), abs=1e-15)
+    assert gini[(2020, "doctors", "land_area")] == pytest.approx(
+        inequality.gini(year_one, "unit", "doctors", "area"), abs=1e-15)
+    assert (2021, "doctors", "population") not in gini.index  # no doctors in 2021
+    theil = out["theil"].query("year == 2020 and resource == 'beds' and theil_form == 'theil_t'")
+    parts = theil.set_index("component")["value"]
+    assert parts["between"] + parts["within"] == pytest.approx(parts["total"], abs=1e-15)
+    hrad = out["agglomeration"].query("year == 2020 and resource == 'beds'").set_index("unit")["hrad"]
+    assert hrad["d"] == pytest.approx((60 / 120) / (4 / 10))
