@@ -1,10 +1,7 @@
 {#- The study's per-capita indicators (Table 7). Denominator chosen by var('medres_population_basis').
     R3 is health technicians per 1,000 when a complete single-series set exists for the year,
     otherwise health personnel per 1,000 (named in health_workforce_measure). -#}
-{%- set basis = var('medres_population_basis') -%}
-{%- if basis not in ['yearend', 'census'] -%}
-    {{ exceptions.raise_compiler_error("var medres_population_basis must be 'yearend' or 'census', got '" ~ basis ~ "'") }}
-{%- endif -%}
+{%- set basis = medres_var('medres_population_basis') -%}
 
 with resources as (
     select * from {{ ref('stg_yearbook__health_resources') }}
