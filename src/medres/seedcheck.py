@@ -71,6 +71,7 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         accepted. If S cannot be read, the rule is skipped.
   ``may_be_empty``      true: a header without data rows is accepted (e.g. a seed of acknowledged
                         changes that lists none yet). Default false.
+  (``plausible_ratios``, ``relation`` and ``year_over_year`` also accept a single mapping.)
 
 An unknown rule name, or an unknown key inside a seed rule, is itself an error (a misspelt rule
 would otherwise silently check nothing). Rules live in the YAML only; this module hard-codes no
@@ -460,7 +461,7 @@ def _parse(seed: Seed, text: str) -> tuple[list[list[str]], Problem | None]:
     errors (rows missing, rows too short) about this file and the files that refer to it. So the
     parse stops at the first such quote and reports only it.
     """
-    lines = text.splitlines()
+    lines = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
     records: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
