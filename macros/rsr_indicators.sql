@@ -1,19 +1,8 @@
-{#- The RSR indicator configuration, validated once so every model reads the same list:
-    var('medres_rsr_indicators') items {name, column, direction: positive|negative, weight >= 0}. -#}
+{#- The RSR indicator configuration, so every model reads the same list:
+    var('medres_rsr_indicators') items {name, column, direction: positive|negative, weight >= 0},
+    checked against its spec in macros/medres_vars.sql. -#}
 {% macro rsr_indicators() %}
-    {%- set indicators = var('medres_rsr_indicators') -%}
-    {%- if indicators | length == 0 -%}
-        {{ exceptions.raise_compiler_error("var medres_rsr_indicators is empty") }}
-    {%- endif -%}
-    {%- for indicator in indicators -%}
-        {%- if indicator.get('direction') not in ['positive', 'negative'] -%}
-            {{ exceptions.raise_compiler_error("var medres_rsr_indicators: indicator '" ~ indicator.get('name') ~ "' has direction '" ~ indicator.get('direction') ~ "'; use 'positive' or 'negative'") }}
-        {%- endif -%}
-        {%- if indicator.get('weight', 1) < 0 -%}
-            {{ exceptions.raise_compiler_error("var medres_rsr_indicators: indicator '" ~ indicator.get('name') ~ "' has a negative weight") }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(indicators) }}
+    {{ return(medres_var('medres_rsr_indicators')) }}
 {% endmacro %}
 
 {#- Sum of the configured weights, for normalising them to 1. -#}

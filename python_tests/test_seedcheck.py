@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medres.seedcheck import check, main
+from medres.seedcheck import MAX_PROBLEMS_PER_RULE, check, main
 
 PROJECT_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -154,12 +154,12 @@ def test_row_shape(tmp_path: Path) -> None:
     found = lines(write_seeds(tmp_path, facts=facts_with(
         FACTS_ROWS[0], "\n", "2020,12,天津,6,8,1387,,,,West\n")))
     assert found == [
-        # The malformed row is not read, so its province counts as missing.
-        "facts.csv, year 2020, column code: no row for 12; ref.csv row 3 (12,天津) lists it, and "
-        "every year needs a row for each",
+        # The malformed row is not read: the rules comparing the file with others (here: every
+        # year has every code of ref) are skipped rather than report its province as missing.
         "facts.csv, row 3: the row is blank: delete it",
         "facts.csv, row 4: the row has 10 cells but the header has 9 (a missing or extra comma, "
-        "or an unquoted comma inside a cell?)",
+        "or an unquoted comma inside a cell?); the rules that compare this file with others were "
+        "skipped",
     ]
 
 
@@ -174,6 +174,125 @@ def test_undeclared_csv_is_a_warning(tmp_path: Path) -> None:
     (seeds / "extra.csv").write_text("a\n1\n", encoding="utf-8")
     assert lines(seeds, soft=None) == [
         "warning: extra.csv, whole file: no seeds YAML declares this file, so it is not checked"]
+
+
+# --- the likely cause of a file that cannot be read ------------------------------------------------
+
+
+def test_trailing_comma_on_every_line_is_one_error(tmp_path: Path) -> None:
+    facts = "".join(line.rstrip("\n") + ",\n" for line in facts_with(*FACTS_ROWS).splitlines())
+    assert lines(write_seeds(tmp_path, facts=facts)) == [
+        "facts.csv, row 1 (header): the header ends with a comma, which adds an unnamed empty "
+        "column: delete the comma at the end of every line (a trailing comma, e.g. from a "
+        "spreadsheet export with an empty last column)"]
+
+
+def test_trailing_comma_on_a_data_row(tmp_path: Path) -> None:
+    found = lines(write_seeds(tmp_path, facts=facts_with(FACTS_ROWS[0].replace("\n", ",\n"),
+                                                         FACTS_ROWS[1])))
+    assert found == [
+        "facts.csv, row 2: the row ends with a comma, which adds an empty cell after the last "
+        "column kind: delete the comma at the end of the line; the rules that compare this file "
+        "with others were skipped"]
+
+
+def test_empty_header_cell(tmp_path: Path) -> None:
+    found = lines(write_seeds(tmp_path, ref="code,,name\n11,,北京\n12,,天津\n"))
+    assert found == ["ref.csv, row 1 (header): header cell 2 is empty (an unnamed column; an extra "
+                     "comma?)"]
+
+
+def test_full_width_commas_in_the_header(tmp_path: Path) -> None:
+    facts = facts_with(*FACTS_ROWS).replace(",", "\uff0c")
+    assert lines(write_seeds(tmp_path, facts=facts)) == [
+        "facts.csv, row 1 (header): the header is separated by full-width commas '，' (U+FF0C), "
+        "which do not separate cells: replace every '，' between cells with an ASCII comma ',' "
+        "(expected: year,code,name,beds,people,part_a,part_b,total,kind)"]
+
+
+def test_full_width_commas_in_a_row(tmp_path: Path) -> None:
+    found = lines(write_seeds(tmp_path, facts=facts_with(
+        FACTS_ROWS[0], FACTS_ROWS[1].replace(",", "\uff0c", 3))))
+    assert found == [
+        "facts.csv, row 3: the row has 6 cells but the header has 9: it contains full-width commas "
+        "'，' (U+FF0C), which do not separate cells; type ASCII commas ',' between the cells; the "
+        "rules that compare this file with others were skipped"]
+
+
+def test_stray_opening_quote_is_one_error_at_its_row(tmp_path: Path) -> None:
+    # The quote opens a cell that would swallow the rest of the file: one error, nothing about
+    # the rows it swallowed or about the seeds that refer to this one.
+    rows = [f"2020,{code},{name},6.8,1387,,,,West\n" for code, name in [("11", "北京"), ("12", "天津")]]
+    ref = "code,name\n11,北京\n12,\"天津\n" + "".join(f"{n},X{n}\n" for n in range(13, 60))
+    assert lines(write_seeds(tmp_path, ref=ref, facts=facts_with(*rows))) == [
+        "ref.csv, row 3, column name: a quote opens a cell on line 3 and is never closed, so the "
+        "rest of the file would be read as one cell (a stray quote?): delete it or close it; the "
+        "rest of the file was not checked"]
+
+
+def test_stray_quote_closed_by_a_later_quote(tmp_path: Path) -> None:
+    facts = facts_with(FACTS_ROWS[0].replace(",北京,", ',"北京,'), FACTS_ROWS[1],
+                       '2021,12,天津,6.8,1387,,,,"West"\n')
+    assert lines(write_seeds(tmp_path, facts=facts)) == [
+        "facts.csv, row 2, column name: a quote opens a cell on line 2 and the next quote is on "
+        "line 4, so lines 2-4 would be read as one cell (a stray quote?): delete it or close it in "
+        "the same line; the rest of the file was not checked"]
+
+
+def test_quote_followed_by_text(tmp_path: Path) -> None:
+    facts = facts_with(FACTS_ROWS[0], FACTS_ROWS[1].replace(",天津,", ',"天津"市,'))
+    assert lines(write_seeds(tmp_path, facts=facts)) == [
+        "facts.csv, row 3, column name: a quoted cell is followed by more text before the next "
+        "comma (a stray quote?): delete the quote, or quote the whole cell and double any quote "
+        'inside it ("like ""this"""); the rest of the file was not checked']
+
+
+def test_quoted_comma_and_doubled_quote_are_fine(tmp_path: Path) -> None:
+    ref = 'code,name\n11,"北京"\n12,"天津,""市"""\n'
+    found = lines(write_seeds(tmp_path, ref=ref))
+    # The name is read as 天津,"市" (no quote problem); it only differs from facts' name.
+    assert found == ["facts.csv, row 3 (year 2020, code 12), column name: '天津' does not match code "
+                     "12, which ref.csv row 3 names '天津,\"市\"'"]
+
+
+def test_rules_of_other_seeds_skip_a_file_with_malformed_rows(tmp_path: Path) -> None:
+    found = lines(write_seeds(tmp_path, ref="code,name\n11,北京\n12,天津,x\n"))
+    assert found == ["ref.csv, row 3: the row has 3 cells but the header has 2 (a missing or extra "
+                     "comma, or an unquoted comma inside a cell?); the rules that compare this file "
+                     "with others were skipped"]
+
+
+# --- bounded output -------------------------------------------------------------------------------------
+
+
+def test_at_most_a_set_number_of_errors_per_rule(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    copies = 5000
+    seeds = write_seeds(tmp_path, facts=facts_with(*FACTS_ROWS, *[FACTS_ROWS[0]] * copies))
+    found = lines(seeds)
+    limit = MAX_PROBLEMS_PER_RULE
+    assert len(found) == limit + 1
+    assert found[0] == ("facts.csv, row 4 (year 2020, code 11), columns year, code: year 2020, code 11 "
+                        "is also in row 2; each combination must occur only once")
+    assert found[-1] == (f"facts.csv: {copies - limit} more errors like the {limit} above "
+                         "(unique_key year, code) not printed; fix those and run the check again")
+    assert len(check(seeds, limit=None)) == copies
+    assert main(["--seeds", str(seeds)]) == 1
+    printed = capsys.readouterr().out
+    assert len(printed) < 10_000
+    assert printed.splitlines()[-1].startswith(f"seedcheck: {copies} error(s), 0 warning(s)")
+
+
+def test_the_bound_is_per_rule(tmp_path: Path) -> None:
+    rows = [FACTS_ROWS[0].replace(",12.7,", ",x,").replace("2020,", f"{year},")
+            for year in range(2000, 2030)]
+    found = lines(write_seeds(tmp_path, ref="code,name\n11,北京\n12,天津\n",
+                              facts=facts_with(*rows, "2020,12,天津,6.8,1387,,,,Eest\n")))
+    assert sum("column beds: 'x' is not a number" in line for line in found) == MAX_PROBLEMS_PER_RULE
+    assert "facts.csv: 10 more errors like the 20 above (beds: type) not printed; fix those and run " \
+           "the check again" in found
+    # Another rule of the same file is still reported.
+    assert any("column kind: 'Eest' is not one of East, West" in line for line in found)
 
 
 # --- cells ------------------------------------------------------------------------------------------------
@@ -195,7 +314,13 @@ def test_undeclared_csv_is_a_warning(tmp_path: Path) -> None:
                           "(full-width characters look alike but never match in joins)"),
     ("beds=12．7", "beds", "'12．7' contains the full-width character '．': type the ASCII '.' "
                           "(full-width characters look alike but never match in joins)"),
-    ("people=1e3", "people", "'1e3' is not a whole number"),
+    ("people=1e3", "people", "'1e3' is in exponent notation: write the number in full (a "
+                             "spreadsheet shows long numbers as 1.38E+04 and the digits it hides are lost)"),
+    ("beds=1.38E+04", "beds", "'1.38E+04' is in exponent notation: write the number in full (a "
+                              "spreadsheet shows long numbers as 1.38E+04 and the digits it hides are lost)"),
+    ("beds=1.27e1", "beds", "'1.27e1' is in exponent notation: write the number in full (a "
+                            "spreadsheet shows long numbers as 1.38E+04 and the digits it hides are lost)"),
+    ('beds=12.7"', "beds", "'12.7\"' is not a number (a stray quote?)"),
     ("part_a=80.1", "part_a", "'80.1' is not <= 80"),
     ("kind=Eest", "kind", "'Eest' is not one of East, West"),
     ("name=北京\t", "name", "'北京\t' contains a tab: delete it"),
@@ -313,6 +438,161 @@ def test_plausible_ratio_across_files(tmp_path: Path) -> None:
         "row 3) gives 68 beds per 1,000 people, outside the plausible range 2 to 16; beds are in beds"]
 
 
+# A panel: one seed per series in long shape, a seed of acknowledged changes.
+PANEL_YML = """
+seeds:
+  - name: units
+    meta: {unique_key: [code]}
+    config: {column_types: {code: varchar}}
+  - name: personnel
+    meta:
+      unique_key: [year, code]
+      year_over_year:
+        - {column: personnel_10k, key: [code], order_by: year, max_ratio: 0.5,
+           acknowledged: {seed: acknowledged_changes}}
+    config: {column_types: {year: integer, code: varchar, personnel_10k: double}}
+    columns:
+      - name: code
+        meta: {references: {seed: units, column: code}}
+  - name: technicians
+    meta:
+      unique_key: [year, code]
+      relation:
+        - {left: technicians_10k, op: '<=', right: personnel_10k, right_seed: personnel,
+           join: [year, code], hint: technicians are a part of all health personnel}
+      plausible_ratios:
+        - {numerator: technicians_10k, denominator: personnel_10k, denominator_seed: personnel,
+           join: [year, code], min: 0.5, max: 0.95, unit: technicians per health worker}
+    config: {column_types: {year: integer, code: varchar, technicians_10k: double}}
+  - name: acknowledged_changes
+    meta: {unique_key: [year, code, column], may_be_empty: true}
+    config:
+      column_types: {year: integer, code: varchar, column: varchar, reason: varchar, source: varchar}
+"""
+PERSONNEL = "year,code,personnel_10k\n2019,11,30\n2020,11,34.8\n2019,12,10\n2020,12,10.5\n"
+JUMP = PERSONNEL + "2021,12,105\n"  # Hebei's lost decimal point: ten times the year before
+TECHNICIANS = "year,code,technicians_10k\n2020,11,28.0\n2020,12,8.1\n"
+ACKNOWLEDGED = "year,code,column,reason,source\n"
+
+
+def write_panel(directory: Path, personnel: str = PERSONNEL, technicians: str = TECHNICIANS,
+                acknowledged: str = ACKNOWLEDGED, yml: str = PANEL_YML) -> Path:
+    (directory / "_seeds.yml").write_text(yml, encoding="utf-8")
+    for name, text in [("units", "code\n11\n12\n"), ("personnel", personnel),
+                       ("technicians", technicians), ("acknowledged_changes", acknowledged)]:
+        (directory / f"{name}.csv").write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_good_panel_passes(tmp_path: Path) -> None:
+    assert check(write_panel(tmp_path)) == []
+
+
+def test_year_over_year_jump(tmp_path: Path) -> None:
+    assert lines(write_panel(tmp_path, personnel=JUMP)) == [
+        "personnel.csv, row 6 (year 2021, code 12), column personnel_10k: 105 in year 2021 is 10 "
+        "times 10.5 in year 2020 (row 5); a change by more than a factor of 1.5 either way "
+        "(max_ratio 0.5) is taken for a typing slip. If the change is real, add the row "
+        "2021,12,personnel_10k,<reason>,<source> to acknowledged_changes.csv"]
+
+
+def test_year_over_year_drop_is_judged_symmetrically(tmp_path: Path) -> None:
+    # 10.5 -> 7 is a factor of exactly 1.5 (allowed), as is 10.5 -> 15.75; 10.5 -> 6.9 is not.
+    for allowed in ["7", "15.75"]:
+        assert lines(write_panel(tmp_path, personnel=PERSONNEL + f"2021,12,{allowed}\n")) == []
+    found = lines(write_panel(tmp_path, personnel=PERSONNEL + "2021,12,6.9\n"))
+    assert len(found) == 1
+    assert "column personnel_10k: 6.9 in year 2021 is 1/1.52174 of 10.5 in year 2020 (row 5)" in found[0]
+
+
+def test_year_over_year_acknowledged_change_is_accepted(tmp_path: Path) -> None:
+    seeds = write_panel(tmp_path, personnel=JUMP,
+                        acknowledged=ACKNOWLEDGED + "2021,12,personnel_10k,new definition,Yearbook 2022 p.1\n")
+    assert lines(seeds) == []
+
+
+def test_year_over_year_acknowledgement_must_name_the_year_key_and_column(tmp_path: Path) -> None:
+    for wrong in ["2020,12,personnel_10k", "2021,11,personnel_10k", "2021,12,beds_10k"]:
+        seeds = write_panel(tmp_path, personnel=JUMP,
+                            acknowledged=ACKNOWLEDGED + wrong + ",r,s\n")
+        assert len(lines(seeds)) == 1, wrong
+
+
+def test_year_over_year_acknowledgement_may_name_the_seed(tmp_path: Path) -> None:
+    yml = PANEL_YML.replace("column: varchar, reason", "seed: varchar, column: varchar, reason")
+    header = "year,code,seed,column,reason,source\n"
+    other_seed = write_panel(tmp_path, yml=yml, personnel=JUMP,
+                             acknowledged=header + "2021,12,beds,personnel_10k,r,s\n")
+    assert lines(other_seed) == [
+        "personnel.csv, row 6 (year 2021, code 12), column personnel_10k: 105 in year 2021 is 10 "
+        "times 10.5 in year 2020 (row 5); a change by more than a factor of 1.5 either way "
+        "(max_ratio 0.5) is taken for a typing slip. If the change is real, add the row "
+        "2021,12,personnel,personnel_10k,<reason>,<source> to acknowledged_changes.csv"]
+    this_seed = write_panel(tmp_path, yml=yml, personnel=JUMP,
+                            acknowledged=header + "2021,12,personnel,personnel_10k,r,s\n")
+    assert lines(this_seed) == []
+
+
+def test_year_over_year_needs_the_previous_year(tmp_path: Path) -> None:
+    # 2018 -> 2020 skips a year: not compared. Rows may come in any order.
+    personnel = "year,code,personnel_10k\n2020,11,34.8\n2018,11,3.48\n2021,11,35\n"
+    assert lines(write_panel(tmp_path, personnel=personnel,
+                             technicians="year,code,technicians_10k\n2020,11,28\n")) == []
+
+
+def test_year_over_year_to_zero(tmp_path: Path) -> None:
+    yml = PANEL_YML.replace("acknowledged: {seed: acknowledged_changes}", "")
+    found = lines(write_panel(tmp_path, yml=yml, personnel=PERSONNEL.replace("2019,12,10", "2019,12,0")))
+    assert found == [
+        "personnel.csv, row 5 (year 2020, code 12), column personnel_10k: 10.5 in year 2020 follows "
+        "0 in year 2019 (row 4): a change to, from or across zero; a change by more than a factor "
+        "of 1.5 either way (max_ratio 0.5) is taken for a typing slip"]
+
+
+def test_year_over_year_skipped_when_the_acknowledgements_cannot_be_read(tmp_path: Path) -> None:
+    seeds = write_panel(tmp_path, personnel=JUMP, acknowledged="year,code,column,reason\n")
+    assert lines(seeds) == [
+        "acknowledged_changes.csv, row 1 (header), column source: missing from the header "
+        "(expected: year,code,column,reason,source)"]
+
+
+def test_relation_and_ratio_between_two_series(tmp_path: Path) -> None:
+    # Technicians above all personnel (a swapped or mistyped cell), and a share of 0.4 (too low).
+    seeds = write_panel(tmp_path, technicians="year,code,technicians_10k\n2020,11,38.0\n2020,12,4.2\n")
+    assert lines(seeds) == [
+        "technicians.csv, row 2 (year 2020, code 11), column technicians_10k: technicians_10k 38.0 "
+        "is not <= personnel_10k 34.8 (personnel.csv row 3); technicians are a part of all health "
+        "personnel",
+        "technicians.csv, row 2 (year 2020, code 11), column technicians_10k: technicians_10k 38.0 "
+        "/ personnel_10k 34.8 (personnel.csv row 3) gives 1.09195 technicians per health worker, "
+        "outside the plausible range 0.5 to 0.95",
+        "technicians.csv, row 3 (year 2020, code 12), column technicians_10k: technicians_10k 4.2 / "
+        "personnel_10k 10.5 (personnel.csv row 5) gives 0.4 technicians per health worker, outside "
+        "the plausible range 0.5 to 0.95",
+    ]
+
+
+def test_relation_within_one_seed(tmp_path: Path) -> None:
+    yml = RULES_YML.replace("      plausible_ratios:", "      relation: {left: part_a, op: '<', right: total}\n"
+                                                      "      plausible_ratios:")
+    found = lines(write_seeds(tmp_path, yml=yml, facts=facts_with(
+        FACTS_ROWS[0].replace(",80,14.236,94.236,", ",80,0,80,"), FACTS_ROWS[1])))
+    assert found == ["facts.csv, row 2 (year 2020, code 11), column part_a: part_a 80 is not < total 80"]
+
+
+def test_rules_of_a_reference_seed_apply_too(tmp_path: Path) -> None:
+    # The reference seed itself gets rules across rows: every year lists every code exactly once.
+    yml = PANEL_YML.replace(
+        "    meta: {unique_key: [code]}\n    config: {column_types: {code: varchar}}",
+        "    meta:\n      unique_key: [year, code]\n"
+        "      complete: {group_by: year, column: code, seed: units}\n"
+        "    config: {column_types: {year: integer, code: varchar}}")
+    seeds = write_panel(tmp_path, yml=yml)
+    (seeds / "units.csv").write_text("year,code\n2020,11\n2020,12\n2021,11\n", encoding="utf-8")
+    assert lines(seeds) == ["units.csv, year 2021, column code: no row for 12; units.csv row 3 "
+                            "(2020,12) lists it, and every year needs a row for each"]
+
+
 # --- the rules themselves -----------------------------------------------------------------------------------
 
 
@@ -325,6 +605,26 @@ def test_plausible_ratio_across_files(tmp_path: Path) -> None:
     (("beds: double,", "beds: float,"), "column beds: type 'float' is not one of"),
     (("unique_key: [year, code]", "unique_key: [year, code]\n      unique: [year]"),
      "unknown seed rule 'unique'"),
+    (("scale: 1000,", "scale: 1000, units: x,"), "plausible_ratios: unknown key 'units'"),
+    (("unit: 'beds per 1,000 people',", ""), "plausible_ratios: key 'unit' is required"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '=<', right: people}"),
+     "relation: op '=<' is not one of <, <=, >, >=, ="),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '<', right: kind}"),
+     "relation: column kind of seed facts is not numeric"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '<', right: name, right_seed: ref}"),
+     "relation: right_seed needs join (the columns matching the rows)"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 0.5, treshold: 1}"),
+     "year_over_year: unknown key 'treshold'"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: name, max_ratio: 0.5}"),
+     "year_over_year: order_by column name must be an integer column"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: -1}"),
+     "year_over_year: max_ratio must be a number > 0, got -1"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year}"),
+     "year_over_year: key 'max_ratio' is required"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: {seed: ref}}"),
+     "year_over_year acknowledged: seed ref has no column 'year'"),
+    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: ref}"),
+     "year_over_year: acknowledged must be {seed: S}, got 'ref'"),
 ])
 def test_rule_errors_are_reported_before_any_check(tmp_path: Path, change: tuple[str, str],
                                                    message: str) -> None:

@@ -1,7 +1,7 @@
 {#- One row per Fudan ranking edition in the seed: whether it is complete (every rank
     1..medres_fudan_ranking_size present with both scores) and whether it is the default edition
     (var medres_fudan_edition, or when null the latest complete edition). -#}
-{%- set chosen = var('medres_fudan_edition') -%}
+{%- set chosen = medres_var('medres_fudan_edition') -%}
 {%- set size = var('medres_fudan_ranking_size') -%}
 with editions as (
     select
@@ -29,6 +29,6 @@ select
     {% if chosen is none -%}
     edition = (select max(edition) from flagged where is_complete)
     {%- else -%}
-    edition = {{ chosen | int }}
+    edition = {{ chosen }}
     {%- endif %} as is_default_edition
 from flagged

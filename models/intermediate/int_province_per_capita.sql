@@ -1,9 +1,9 @@
 {#- The study's per-capita indicators (Table 7) for every year of the panel. Denominator chosen by
     var('medres_population_basis'); the census basis exists only for census years, so other
-    years get no rows under it (int_panel_years reports which years are evaluated).
+    years get no rows under it (dim_years lists the years evaluated).
     R3 is health technicians per 1,000 where the series is complete for the year, otherwise
     health personnel per 1,000 (named in health_workforce_measure). -#}
-{%- set basis = var('medres_population_basis') -%}
+{%- set basis = medres_var('medres_population_basis') -%}
 
 with totals as (
     select * from {{ ref('int_province_resource_totals') }}

@@ -18,8 +18,10 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
 * ``config.column_types`` is the header: the CSV must have exactly these columns (missing, extra,
   misnamed and duplicated columns are errors; the same columns in another order only a warning,
   since dbt loads by name), and each cell must parse as its type: ``integer`` (32-bit),
-  ``bigint`` (64-bit), ``double`` (a plain decimal number, ``1e3`` allowed) or ``varchar``.
-  Numbers must be written in ASCII without spaces or thousands separators.
+  ``bigint`` (64-bit), ``double`` (a plain decimal number) or ``varchar``. Numbers must be written
+  in full, in ASCII, without spaces or thousands separators: exponent notation (``1.38E+04``, what
+  a spreadsheet shows for a number wider than its cell) is rejected with "write the number in
+  full", because the digits it hides (13766.8 became 13800) are lost.
 * ``meta:`` of a column (rules on that column's cells):
 
   ``required``          default **true**: an empty cell is an error; ``required: false`` allows it
@@ -48,9 +50,46 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         [a, b]. Without ``denominator_seed`` D is in the same row; with it, D comes
                         from the row of S with the same ``join`` columns. Catches unit slips such as
                         beds entered in beds instead of 10,000 beds (the ratio jumps 10,000-fold).
+                        N and D may be any two numeric series (technicians per personnel, too).
+                        ``numerator``, ``denominator``, ``min``, ``max`` and ``unit`` are required.
+  ``relation``          list of ``{left: A, op: OP, right: B, right_seed: S, join: [..], hint: text}``:
+                        A OP B must hold, OP one of ``<``, ``<=``, ``>``, ``>=``, ``=`` (e.g.
+                        technicians <= personnel). B comes from the same row, or with
+                        ``right_seed`` from the row of S with the same ``join`` columns (rows
+                        without a partner are skipped: ``complete`` reports them).
+  ``year_over_year``    list of ``{column: C, key: [K..], order_by: Y, max_ratio: R,
+                        acknowledged: {seed: S}}``: where the row of the same key for Y - 1 exists
+                        (Y is an integer column; a gap year is not compared), the larger of the two
+                        values of C divided by the smaller must be at most 1 + R. The change is
+                        judged symmetrically: with R = 0.5 a rise to 1.5 times and a fall to 1/1.5
+                        (-33 %) are the largest allowed; a change to, from or across zero is always
+                        reported. A lost decimal point (x10) or a swapped pair of series stops the
+                        build. A real change is accepted when seed S holds a row with Y, the key
+                        columns and ``column`` = C (S needs these columns, plus any others such as
+                        reason and source; if S has a column ``seed``, it must name this seed). The
+                        message spells out the row to add. Without ``acknowledged`` nothing can be
+                        accepted. If S cannot be read, the rule is skipped.
+  ``may_be_empty``      true: a header without data rows is accepted (e.g. a seed of acknowledged
+                        changes that lists none yet). Default false.
+  (``plausible_ratios``, ``relation`` and ``year_over_year`` also accept a single mapping.)
 
-An unknown rule name is itself an error (a misspelt rule would otherwise silently check nothing).
-Rules live in the YAML only; this module hard-codes no seed, column or province count.
+An unknown rule name, or an unknown key inside a seed rule, is itself an error (a misspelt rule
+would otherwise silently check nothing). Rules live in the YAML only; this module hard-codes no
+seed, column or province count. Every declared seed gets its rules, reference seeds included.
+
+Messages that say what to fix, bounded
+--------------------------------------
+* A file that cannot be parsed gets one message naming the likely cause: a stray or unbalanced
+  quote (at the row where the quote opens; the rest of the file is not checked, since its rows are
+  misaligned), a comma at the end of every line (an unnamed empty column), full-width commas ``，``
+  (U+FF0C) used as separators, a row with too many or too few cells.
+* Rules that compare a file with others - its own ``complete``, ``plausible_ratios``,
+  ``relation``, ``year_over_year``, ``equals_sum_of`` and the rules of other seeds that refer to it
+  - run only when every row of the file was read into the header's columns; otherwise they would
+  report follow-on errors (rows "missing" because a quote swallowed them). The summary says which
+  files were not read completely.
+* At most ``MAX_PROBLEMS_PER_RULE`` (20) problems are printed per file and rule (a column's type
+  check, a unique key, a ratio, ...); one more line counts the rest. The total is in the summary.
 
 Decisions
 ---------
@@ -66,8 +105,8 @@ Decisions
   ``trim()`` does not remove it on every adapter. Spaces inside or around a number are errors.
 * Other warnings (soft): the header's columns in another order than ``column_types``, and a CSV
   in the seeds directory that no YAML declares (it is not checked).
-* A file that is empty, not UTF-8, or has a wrong header gets no row checks (they would only
-  repeat the header problem), and rules of other seeds that refer to it are skipped.
+* A file that is empty, not UTF-8, has a quote error or a wrong header gets no row checks (they
+  would only repeat the first problem), and rules of other seeds that refer to it are skipped.
 """
 
 from __future__ import annotations
@@ -89,15 +128,25 @@ INTEGER_RANGES = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 -
 NUMERIC_TYPES = {"integer", "bigint", "double"}
 KNOWN_TYPES = NUMERIC_TYPES | {"varchar"}
 INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
-DOUBLE_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DOUBLE_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# 1.38E+04: what a spreadsheet writes for a number too wide for its cell. Rejected in every number
+# column, since the digits the spreadsheet hid (13766.8 -> 1.38E+04 -> 13800) are gone for good.
+EXPONENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+")
 
 COLUMN_RULES = {
     "required", "min", "max", "min_exclusive", "max_exclusive", "pattern", "accepted_values",
     "unique", "references", "matches_reference", "equals_sum_of",
 }
-SEED_RULES = {"unique_key", "complete", "plausible_ratios"}
-RATIO_KEYS = {
-    "numerator", "denominator", "denominator_seed", "join", "scale", "min", "max", "unit", "hint",
+SEED_RULES = {
+    "unique_key", "complete", "plausible_ratios", "relation", "year_over_year", "may_be_empty",
+}
+# Keys of the seed rules that take a mapping per check: (allowed, required).
+RULE_KEYS = {
+    "plausible_ratios": ({"numerator", "denominator", "denominator_seed", "join", "scale", "min",
+                          "max", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
+    "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
+    "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
+                       {"column", "key", "order_by", "max_ratio"}),
 }
 BOUNDS = {  # rule -> (comparison that must hold, how a violation is worded)
     "min": (lambda value, bound: value >= bound, ">="),
@@ -127,12 +176,14 @@ class Problem:
     columns: tuple[str, ...]
     message: str
     soft: bool = False
+    rule: str = ""  # which check found it: the output is bounded per (file, rule)
+    hidden: int = 0  # > 0: this line stands for that many problems not printed (see ``bounded``)
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f" ({self.label})" if self.label else "")
         if self.row is None:
             where = self.label
-        text = f"{self.file}, {where}"
+        text = f"{self.file}, {where}" if where else self.file
         if self.columns:
             noun = "column" if len(self.columns) == 1 else "columns"
             text += f", {noun} {', '.join(self.columns)}"
@@ -179,9 +230,10 @@ class Seed:
         keys = self.unique_keys
         return ", ".join(f"{c} {row.texts.get(c, '')}" for c in keys[0]) if keys else ""
 
-    def problem(self, row: Row, column: str | Iterable[str], message: str, soft: bool = False) -> Problem:
+    def problem(self, row: Row, column: str | Iterable[str], message: str, soft: bool = False,
+                rule: str = "") -> Problem:
         columns = (column,) if isinstance(column, str) else tuple(column)
-        return Problem(self.file, row.number, self.label(row), columns, message, soft)
+        return Problem(self.file, row.number, self.label(row), columns, message, soft, rule)
 
 
 def _quote(text: str) -> str:
@@ -263,24 +315,87 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
         found.append(f"unknown seed rule {unknown!r} (known: {', '.join(sorted(SEED_RULES))})")
     for key in seed.unique_keys:
         need_seed("unique_key", seed.name, key)
+    if not isinstance(seed.rules.get("may_be_empty", False), bool):
+        found.append(f"may_be_empty must be true or false, got {seed.rules['may_be_empty']!r}")
     if "complete" in seed.rules:
         rule = seed.rules["complete"]
         need_seed("complete", seed.name, [rule.get("group_by"), rule.get("column")])
         need_seed("complete", rule.get("seed"), [rule.get("column")])
-    for ratio in seed.rules.get("plausible_ratios") or []:
-        for unknown in sorted(set(ratio) - RATIO_KEYS):
-            found.append(f"plausible_ratios: unknown key {unknown!r}")
-        other = ratio.get("denominator_seed", seed.name)
-        need_seed("plausible_ratios", seed.name, [ratio.get("numerator"), *ratio.get("join", [])])
-        need_seed("plausible_ratios", other, [ratio.get("denominator"), *ratio.get("join", [])])
+    def need_numeric(where: str, name: str, column: Any) -> None:
+        if name in seeds and column in seeds[name].column_types and \
+                seeds[name].column_types[column] not in NUMERIC_TYPES:
+            found.append(f"{where}: column {column} of seed {name} is not numeric")
+
+    for name, (allowed, required) in RULE_KEYS.items():
+        for rule in _rule_list(seed.rules.get(name)):
+            if not isinstance(rule, dict):
+                found.append(f"{name}: each entry must be a mapping, got {rule!r}")
+                continue
+            for unknown in sorted(set(rule) - allowed):
+                found.append(f"{name}: unknown key {unknown!r} (known: {', '.join(sorted(allowed))})")
+            for missing in sorted(required - set(rule)):
+                found.append(f"{name}: key {missing!r} is required")
+            join = rule.get("join") or []
+            if not isinstance(join, list):
+                found.append(f"{name}: join must be a list of columns")
+                join = []
+            if name == "plausible_ratios":
+                other = rule.get("denominator_seed", seed.name)
+                if other != seed.name and not join:
+                    found.append(f"{name}: denominator_seed needs join (the columns matching the rows)")
+                need_seed(name, seed.name, [rule.get("numerator"), *join])
+                need_seed(name, other, [rule.get("denominator"), *join])
+            elif name == "relation":
+                other = rule.get("right_seed", seed.name)
+                if other != seed.name and not join:
+                    found.append(f"{name}: right_seed needs join (the columns matching the rows)")
+                if rule.get("op") not in RELATIONS:
+                    found.append(f"{name}: op {rule.get('op')!r} is not one of {', '.join(RELATIONS)}")
+                need_seed(name, seed.name, [rule.get("left"), *join])
+                need_seed(name, other, [rule.get("right"), *join])
+                need_numeric(name, seed.name, rule.get("left"))
+                need_numeric(name, other, rule.get("right"))
+            elif name == "year_over_year":
+                key = rule.get("key") or []
+                if not isinstance(key, list):
+                    found.append(f"{name}: key must be a list of columns")
+                    key = []
+                need_seed(name, seed.name, [rule.get("column"), rule.get("order_by"), *key])
+                need_numeric(name, seed.name, rule.get("column"))
+                if seed.column_types.get(rule.get("order_by")) in {"double", "varchar"}:
+                    found.append(f"{name}: order_by column {rule.get('order_by')} must be an "
+                                 "integer column (the previous period is the value minus 1)")
+                limit = rule.get("max_ratio")
+                if "max_ratio" in rule and (isinstance(limit, bool) or not isinstance(limit, (int, float))
+                                            or limit <= 0):
+                    found.append(f"{name}: max_ratio must be a number > 0, got {limit!r}")
+                if "acknowledged" in rule:
+                    ack = rule["acknowledged"]
+                    if not isinstance(ack, dict) or set(ack) != {"seed"}:
+                        found.append(f"{name}: acknowledged must be {{seed: S}}, got {ack!r}")
+                    else:
+                        need_seed(f"{name} acknowledged", ack["seed"],
+                                  [rule.get("order_by"), *key, "column"])
     return [Problem(seed.yml, None, f"seed {seed.name}", (), message) for message in found]
+
+
+def _rule_list(value: Any) -> list[Any]:
+    """A seed rule given as one mapping or a list of them."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 # --- reading one file ---------------------------------------------------------------------------
 
 
 def read_seed(seed: Seed) -> list[Problem]:
-    """Read the CSV: encoding, header, row shape and every cell's own rules."""
+    """Read the CSV: encoding, quotes, header, row shape and every cell's own rules.
+
+    ``seed.loaded`` becomes True only when every row could be read into the header's columns:
+    rules that compare this file with others (its own and other seeds') rely on complete rows, and
+    on a half-read file they would only report follow-on errors.
+    """
     assert seed.path is not None
     expected = list(seed.column_types)
     data = seed.path.read_bytes()
@@ -291,28 +406,35 @@ def read_seed(seed: Seed) -> list[Problem]:
         line = data[: error.start].count(b"\n") + 1
         return [Problem(seed.file, line, "", (),
                         f"the file is not UTF-8 (byte 0x{data[error.start]:02x} cannot be read; "
-                        "GBK/GB18030 from Excel?): save it as 'CSV UTF-8'")]
+                        "GBK/GB18030 from Excel?): save it as 'CSV UTF-8'", rule="encoding")]
     if not text.strip():
         return [Problem(seed.file, 1, "header", (),
-                        f"the file is empty; expected the header {','.join(expected)} and data rows")]
-    records = list(csv.reader(io.StringIO(text, newline="")))
+                        f"the file is empty; expected the header {','.join(expected)} and data rows",
+                        rule="header")]
+    records, quote_problem = _parse(seed, text)
+    if quote_problem is not None:
+        return [quote_problem]  # rows after a quote error are misaligned: nothing else is reliable
     header_problems = _check_header(seed, records[0], expected)
     if any(not p.soft for p in header_problems):
         return header_problems
     problems = header_problems
     if len(records) == 1:
-        return [*problems, Problem(seed.file, 1, "header", (), "the file has a header but no data rows")]
+        if seed.rules.get("may_be_empty"):
+            seed.loaded = True
+            return problems
+        return [*problems, Problem(seed.file, 1, "header", (), "the file has a header but no data rows",
+                                   rule="header")]
 
+    complete = True
     unique_seen: dict[str, dict[str, int]] = defaultdict(dict)
     for number, record in enumerate(records[1:], start=2):
         if not record:
-            problems.append(Problem(seed.file, number, "", (), "the row is blank: delete it"))
+            problems.append(Problem(seed.file, number, "", (), "the row is blank: delete it",
+                                    rule="blank row"))
             continue
         if len(record) != len(records[0]):
-            problems.append(Problem(
-                seed.file, number, "", (),
-                f"the row has {len(record)} cells but the header has {len(records[0])} "
-                "(a missing or extra comma, or an unquoted comma inside a cell?)"))
+            problems.append(_shape_problem(seed, number, record, records[0]))
+            complete = False
             continue
         raw = dict(zip(records[0], record))
         row = Row(number, {c: raw[c].strip(" ") for c in expected}, {})
@@ -325,21 +447,113 @@ def read_seed(seed: Seed) -> list[Problem]:
                 if first != number:
                     problems.append(seed.problem(
                         row, column, f"{_quote(row.texts[column])} is also in row {first}; "
-                        "each value must occur only once"))
+                        "each value must occur only once", rule=f"{column}: unique"))
     problems.extend(_check_unique_keys(seed))
-    seed.loaded = True
+    seed.loaded = complete
     return problems
+
+
+def _parse(seed: Seed, text: str) -> tuple[list[list[str]], Problem | None]:
+    """The CSV records, or the first quote error as one problem at the row where it starts.
+
+    A stray quote at the start of a cell opens a quoted cell that swallows the following lines up
+    to the next quote anywhere in the file; reported cell by cell, that is hundreds of follow-on
+    errors (rows missing, rows too short) about this file and the files that refer to it. So the
+    parse stops at the first such quote and reports only it.
+    """
+    lines = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return records, None
+        except csv.Error as error:
+            return records, _quote_problem(seed, len(records) + 1, first_line, reader.line_num,
+                                           lines, records, str(error))
+        # A quoted cell that runs over a line break and then over commas has swallowed rows.
+        if reader.line_num > first_line and any("\n" in cell and "," in cell.split("\n", 1)[1]
+                                                for cell in record):
+            return records, _quote_problem(seed, len(records) + 1, first_line, reader.line_num,
+                                           lines, records, "runaway")
+        records.append(record)
+
+
+def _quote_problem(seed: Seed, row: int, first_line: int, last_line: int, lines: list[str],
+                   records: list[list[str]], error: str) -> Problem:
+    """One message naming the row, the line and the cell of the quote that broke the parse."""
+    header = records[0] if records else list(seed.column_types)
+    line = lines[first_line - 1] if first_line <= len(lines) else ""
+    # The quote that opens a cell: the first '"' at the start of a cell of the row's first line.
+    opening = next((i for i, ch in enumerate(line) if ch == '"' and (i == 0 or line[i - 1] == ",")), None)
+    columns: tuple[str, ...] = ()
+    if opening is not None:
+        position = line.count(",", 0, opening)
+        columns = (header[position],) if position < len(header) else ()
+    where = f"line {first_line}" if last_line <= first_line else f"lines {first_line}-{last_line}"
+    if "expected after" in error and last_line <= first_line:
+        message = ("a quoted cell is followed by more text before the next comma (a stray quote?): "
+                   "delete the quote, or quote the whole cell and double any quote inside it "
+                   '("like ""this""")')
+    elif "end of data" in error:
+        message = (f"a quote opens a cell on line {first_line} and is never closed, so the rest of "
+                   f"the file would be read as one cell (a stray quote?): delete it or close it")
+    else:
+        message = (f"a quote opens a cell on line {first_line} and the next quote is on line "
+                   f"{last_line}, so {where} would be read as one cell (a stray quote?): delete it "
+                   "or close it in the same line")
+    label = "header" if row == 1 else ""
+    return Problem(seed.file, row, label, columns, f"{message}; the rest of the file was not "
+                                                   "checked", rule="quote")
+
+
+FULL_WIDTH_COMMA = "\uff0c"
+
+
+def _shape_problem(seed: Seed, number: int, record: list[str], header: list[str]) -> Problem:
+    """A row with the wrong number of cells, with the likely cause when it can be told."""
+    got, want = len(record), len(header)
+    cells = f"{got} cell{'s' if got != 1 else ''}"
+    text = ",".join(record)
+    if got == want + 1 and record[-1] == "":
+        message = ("the row ends with a comma, which adds an empty cell after the last column "
+                   f"{header[-1]}: delete the comma at the end of the line")
+    elif FULL_WIDTH_COMMA in text and got < want:
+        message = (f"the row has {cells} but the header has {want}: it contains full-width "
+                   f"commas '{FULL_WIDTH_COMMA}' (U+FF0C), which do not separate cells; type ASCII "
+                   "commas ',' between the cells")
+    else:
+        message = (f"the row has {cells} but the header has {want} (a missing or extra comma, "
+                   "or an unquoted comma inside a cell?)")
+    return Problem(seed.file, number, "", (), f"{message}; the rules that compare this file with "
+                                              "others were skipped", rule="row shape")
 
 
 def _check_header(seed: Seed, header: list[str], expected: list[str]) -> list[Problem]:
     def problem(column: str, message: str, soft: bool = False) -> Problem:
-        return Problem(seed.file, 1, "header", (column,), message, soft)
+        return Problem(seed.file, 1, "header", (column,) if column else (), message, soft, "header")
 
+    if any(FULL_WIDTH_COMMA in cell for cell in header):
+        return [problem("", f"the header is separated by full-width commas '{FULL_WIDTH_COMMA}' "
+                            "(U+FF0C), which do not separate cells: replace every "
+                            f"'{FULL_WIDTH_COMMA}' between cells with an ASCII comma ',' "
+                            f"(expected: {','.join(expected)})")]
+    if len(header) > 1 and header[-1] == "" and header[:-1] == expected:
+        return [problem("", "the header ends with a comma, which adds an unnamed empty column: "
+                            "delete the comma at the end of every line (a trailing comma, e.g. "
+                            "from a spreadsheet export with an empty last column)")]
     found: list[Problem] = []
-    for column in sorted({c for c in header if header.count(c) > 1}):
+    for position, cell in enumerate(header, start=1):
+        if cell == "":
+            found.append(problem("", f"header cell {position} is empty (an unnamed column; an extra "
+                                     "comma?)"))
+    named = [cell for cell in header if cell != ""]
+    for column in sorted({c for c in named if named.count(c) > 1}):
         found.append(problem(column, "appears more than once in the header"))
-    missing = [c for c in expected if c not in header]
-    extra = [c for c in header if c not in expected]
+    missing = [c for c in expected if c not in named]
+    extra = [c for c in named if c not in expected]
     # Same position, wrong name: most likely a misspelt or renamed column; say so.
     for position, (got, want) in enumerate(zip(header, expected), start=1):
         if got in extra and want in missing:
@@ -364,51 +578,57 @@ def _check_cell(seed: Seed, row: Row, column: str, raw: str) -> list[Problem]:
     column_type = seed.column_types[column]
     rules = seed.column_rules.get(column, {})
     text = row.texts[column]
+
+    def bad(rule: str, message: str, soft: bool = False) -> Problem:
+        return seed.problem(row, column, message, soft, rule=f"{column}: {rule}")
+
     odd = next((ch for ch in raw if ch in ODD_WHITESPACE or (ch.isspace() and ch != " ")), None)
     if odd is not None:
         name = ODD_WHITESPACE.get(odd, f"the invisible character U+{ord(odd):04X}")
-        return [seed.problem(row, column, f"{_quote(raw)} contains {name}: delete it")]
+        return [bad("whitespace", f"{_quote(raw)} contains {name}: delete it")]
     numeric = column_type in NUMERIC_TYPES
     wide = next((ch for ch in raw if 0xFF01 <= ord(ch) <= 0xFF5E and (numeric or ch.isalnum())), None)
     if wide is not None:
-        return [seed.problem(row, column, f"{_quote(raw)} contains the full-width character "
-                                          f"{_quote(wide)}: type the ASCII {_quote(chr(ord(wide) - 0xFEE0))} "
-                                          "(full-width characters look alike but never match in joins)")]
+        return [bad("full-width", f"{_quote(raw)} contains the full-width character {_quote(wide)}: "
+                                  f"type the ASCII {_quote(chr(ord(wide) - 0xFEE0))} "
+                                  "(full-width characters look alike but never match in joins)")]
     found: list[Problem] = []
     if text != raw:
         if numeric:
-            return [seed.problem(row, column, f"{_quote(raw)} has spaces around the number: remove them")]
-        found.append(seed.problem(row, column, f"{_quote(raw)} has spaces around the text; staging "
-                                               "trims them, but remove them from the file", soft=True))
+            return [bad("spaces", f"{_quote(raw)} has spaces around the number: remove them")]
+        found.append(bad("spaces", f"{_quote(raw)} has spaces around the text; staging trims them, "
+                                   "but remove them from the file", soft=True))
     if text == "":
         if rules.get("required", True):
-            found.append(seed.problem(row, column, "the cell is empty; a value is required"))
+            found.append(bad("required", "the cell is empty; a value is required"))
         return found
 
     value: Any = text
+    if numeric and EXPONENT_TEXT.fullmatch(text):
+        return [*found, bad("type", f"{_quote(text)} is in exponent notation: write the number in "
+                                    "full (a spreadsheet shows long numbers as 1.38E+04 and the "
+                                    "digits it hides are lost)")]
     if column_type in INTEGER_RANGES:
         if not INTEGER_TEXT.fullmatch(text):
-            return [*found, seed.problem(row, column, f"{_quote(text)} is not a whole number"
-                                                      f"{_number_hint(text)}")]
+            return [*found, bad("type", f"{_quote(text)} is not a whole number{_number_hint(text)}")]
         value = int(text)
         low, high = INTEGER_RANGES[column_type]
         if not low <= value <= high:
-            return [*found, seed.problem(row, column, f"{_quote(text)} is too large for a "
-                                                      f"{column_type} column")]
+            return [*found, bad("type", f"{_quote(text)} is too large for a {column_type} column")]
     elif column_type == "double":
         if not DOUBLE_TEXT.fullmatch(text):
-            return [*found, seed.problem(row, column, f"{_quote(text)} is not a number{_number_hint(text)}")]
+            return [*found, bad("type", f"{_quote(text)} is not a number{_number_hint(text)}")]
         value = float(text)
 
     for rule, (holds, wording) in BOUNDS.items():
         if rule in rules and not holds(value, rules[rule]):
-            return [*found, seed.problem(row, column, f"{_quote(text)} is not {wording} {rules[rule]}")]
+            return [*found, bad(rule, f"{_quote(text)} is not {wording} {rules[rule]}")]
     if "pattern" in rules and not re.fullmatch(rules["pattern"]["regex"], text, flags=re.ASCII):
-        return [*found, seed.problem(row, column, f"{_quote(text)} is not "
-                                                  f"{rules['pattern'].get('means', rules['pattern']['regex'])}")]
+        return [*found, bad("pattern", f"{_quote(text)} is not "
+                                       f"{rules['pattern'].get('means', rules['pattern']['regex'])}")]
     if "accepted_values" in rules and text not in [str(v) for v in rules["accepted_values"]]:
-        return [*found, seed.problem(row, column, f"{_quote(text)} is not one of "
-                                                  f"{', '.join(map(str, rules['accepted_values']))}")]
+        return [*found, bad("accepted_values", f"{_quote(text)} is not one of "
+                                               f"{', '.join(map(str, rules['accepted_values']))}")]
     row.values[column] = value
     return found
 
@@ -418,6 +638,8 @@ def _number_hint(text: str) -> str:
         return " (use a dot for decimals and no thousands separators)"
     if "%" in text:
         return " (write the number without %)"
+    if '"' in text:
+        return " (a stray quote?)"
     return ""
 
 
@@ -433,7 +655,8 @@ def _check_unique_keys(seed: Seed) -> list[Problem]:
             if first != row.number:
                 shown = ", ".join(f"{c} {v}" for c, v in zip(key, combination))
                 found.append(seed.problem(row, key, f"{shown} is also in row {first}; each "
-                                                    "combination must occur only once"))
+                                                    "combination must occur only once",
+                                          rule=f"unique_key {', '.join(key)}"))
     return found
 
 
@@ -452,8 +675,12 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
             found.extend(_check_sum(seed, column, rules["equals_sum_of"]))
     if "complete" in seed.rules:
         found.extend(_check_complete(seed, seed.rules["complete"], seeds))
-    for ratio in seed.rules.get("plausible_ratios") or []:
+    for relation in _rule_list(seed.rules.get("relation")):
+        found.extend(_check_relation(seed, relation, seeds))
+    for ratio in _rule_list(seed.rules.get("plausible_ratios")):
         found.extend(_check_ratio(seed, ratio, seeds))
+    for change in _rule_list(seed.rules.get("year_over_year")):
+        found.extend(_check_year_over_year(seed, change, seeds))
     return found
 
 
@@ -473,7 +700,7 @@ def _check_references(seed: Seed, column: str, rule: dict[str, str], seeds: dict
     known = _first_rows(other, rule["column"])
     return [
         seed.problem(row, column, f"{_quote(row.texts[column])} is not a {rule['column']} listed in "
-                                  f"{other.file}")
+                                  f"{other.file}", rule=f"{column}: references")
         for row in seed.rows
         if row.values[column] is not None and row.texts[column] not in known
     ]
@@ -496,7 +723,8 @@ def _check_matches_reference(seed: Seed, column: str, rule: dict[str, str],
             found.append(seed.problem(
                 row, column, f"{_quote(row.texts[column])} does not match {key} {row.texts[key]}, "
                              f"which {other.file} row {reference.number} names "
-                             f"{_quote(reference.texts[other_column])}"))
+                             f"{_quote(reference.texts[other_column])}",
+                rule=f"{column}: matches_reference"))
     return found
 
 
@@ -513,7 +741,7 @@ def _check_sum(seed: Seed, column: str, rule: dict[str, Any]) -> list[Problem]:
             found.append(seed.problem(
                 row, column, f"{_quote(row.texts[column])} differs from {' + '.join(parts)} = "
                              f"{_number(expected)} by {_number(abs(values[0] - expected))} "
-                             f"(more than the allowed {tolerance})"))
+                             f"(more than the allowed {tolerance})", rule=f"{column}: equals_sum_of"))
     return found
 
 
@@ -535,7 +763,7 @@ def _check_complete(seed: Seed, rule: dict[str, str], seeds: dict[str, Seed]) ->
                 found.append(Problem(
                     seed.file, None, f"{group_by} {group}", (column,),
                     f"no row for {value}; {other.file} row {reference.number} ({cells}) lists it, "
-                    f"and every {group_by} needs a row for each"))
+                    f"and every {group_by} needs a row for each", rule="complete"))
     return found
 
 
@@ -544,7 +772,7 @@ def _check_ratio(seed: Seed, ratio: dict[str, Any], seeds: dict[str, Seed]) -> l
     if not other.loaded:
         return []
     numerator, denominator, join = ratio["numerator"], ratio["denominator"], ratio.get("join", [])
-    lookup = {tuple(r.texts[c] for c in join): r for r in other.rows}
+    lookup = _rows_by(other, join)
     found = []
     for row in seed.rows:
         partner = row if other is seed else lookup.get(tuple(row.texts[c] for c in join))
@@ -559,24 +787,164 @@ def _check_ratio(seed: Seed, ratio: dict[str, Any], seeds: dict[str, Seed]) -> l
                 row, numerator,
                 f"{numerator} {row.texts[numerator]} / {denominator} {partner.texts[denominator]}"
                 f"{source} gives {_number(value)} {ratio['unit']}, outside the plausible range "
-                f"{ratio['min']} to {ratio['max']}{hint}"))
+                f"{ratio['min']} to {ratio['max']}{hint}",
+                rule=f"plausible_ratios {numerator}/{denominator}"))
     return found
+
+
+def _rows_by(seed: Seed, columns: list[str]) -> dict[tuple[str, ...], Row]:
+    """Rows of ``seed`` by the texts of ``columns`` (first row wins; duplicates are reported by
+    ``unique_key``). Rows with an invalid cell in ``columns`` are left out."""
+    index: dict[tuple[str, ...], Row] = {}
+    for row in seed.rows:
+        if all(row.values[c] is not None for c in columns):
+            index.setdefault(tuple(row.texts[c] for c in columns), row)
+    return index
+
+
+RELATIONS = {  # op -> (comparison that must hold, how a violation is worded)
+    "<": (lambda left, right: left < right, "<"),
+    "<=": (lambda left, right: left <= right, "<="),
+    ">": (lambda left, right: left > right, ">"),
+    ">=": (lambda left, right: left >= right, ">="),
+    "=": (lambda left, right: left == right, "="),
+}
+
+
+def _check_relation(seed: Seed, rule: dict[str, Any], seeds: dict[str, Seed]) -> list[Problem]:
+    other = seeds[rule.get("right_seed", seed.name)]
+    if not other.loaded:
+        return []
+    left, right, join = rule["left"], rule["right"], rule.get("join", [])
+    holds, wording = RELATIONS[rule["op"]]
+    lookup = _rows_by(other, join)
+    found = []
+    for row in seed.rows:
+        partner = row if other is seed else lookup.get(tuple(row.texts[c] for c in join))
+        # A missing partner row is reported by `complete`; invalid cells were reported already.
+        if partner is None or row.values[left] is None or partner.values[right] is None:
+            continue
+        if not holds(row.values[left], partner.values[right]):
+            source = "" if partner is row else f" ({other.file} row {partner.number})"
+            hint = f"; {rule['hint']}" if "hint" in rule else ""
+            found.append(seed.problem(
+                row, left, f"{left} {row.texts[left]} is not {wording} {right} "
+                           f"{partner.texts[right]}{source}{hint}",
+                rule=f"relation {left} {wording} {right}"))
+    return found
+
+
+def _change_ratio(value: float, previous: float) -> float:
+    """The larger of two values over the smaller: 2.0 for a doubling and for a halving alike.
+    Infinite when they differ and one is zero or they have opposite signs."""
+    if value == previous:
+        return 1.0
+    if value * previous <= 0:
+        return float("inf")
+    return max(value / previous, previous / value)
+
+
+def _check_year_over_year(seed: Seed, rule: dict[str, Any], seeds: dict[str, Seed]) -> list[Problem]:
+    acknowledged = seeds[rule["acknowledged"]["seed"]] if "acknowledged" in rule else None
+    if acknowledged is not None and not acknowledged.loaded:
+        return []  # which changes are acknowledged cannot be told
+    column, key, order_by, limit = rule["column"], rule["key"], rule["order_by"], rule["max_ratio"]
+    # Acknowledged changes: (year, key..., column) of the acknowledgement seed's rows, restricted
+    # to this seed when the acknowledgement seed has a column `seed`.
+    accepted: set[tuple[str, ...]] = set()
+    if acknowledged is not None:
+        for ack in acknowledged.rows:
+            if "seed" in acknowledged.column_types and ack.texts["seed"] != seed.name:
+                continue
+            accepted.add(tuple(ack.texts[c] for c in [order_by, *key, "column"]))
+    by_key = {(row.values[order_by], tuple(row.texts[c] for c in key)): row for row in reversed(seed.rows)
+              if row.values[order_by] is not None and all(row.values[c] is not None for c in key)}
+    found = []
+    for (period, key_texts), row in sorted(by_key.items(), key=lambda item: item[1].number):
+        previous = by_key.get((period - 1, key_texts))
+        if previous is None or row.values[column] is None or previous.values[column] is None:
+            continue
+        ratio = _change_ratio(row.values[column], previous.values[column])
+        # Rounded so a change of exactly the threshold is not failed by float noise.
+        if round(ratio, 9) <= 1 + limit or (str(period), *key_texts, column) in accepted:
+            continue
+        before = f"{previous.texts[column]} in {order_by} {period - 1} (row {previous.number})"
+        if ratio == float("inf"):
+            change = f"follows {before}: a change to, from or across zero"
+        elif row.values[column] > previous.values[column]:
+            change = f"is {_number(ratio)} times {before}"
+        else:
+            change = f"is 1/{_number(ratio)} of {before}"
+        message = (f"{row.texts[column]} in {order_by} {period} {change}; a change by more than a "
+                   f"factor of {_number(1 + limit)} either way (max_ratio {limit}) is taken for a "
+                   "typing slip")
+        if acknowledged is not None:
+            cells = {order_by: str(period), **dict(zip(key, key_texts)), "column": column,
+                     "seed": seed.name}
+            new_row = ",".join(cells.get(c, f"<{c}>") for c in acknowledged.column_types)
+            message += (f". If the change is real, add the row {new_row} to {acknowledged.file}")
+        found.append(seed.problem(row, column, message, rule=f"year_over_year {column}"))
+    return found
+
+
+# --- bounding the output ------------------------------------------------------------------------------
+
+# At most this many problems are printed per file and rule (e.g. per column's type check, per
+# unique key); the rest are counted in one line. A file with 310,000 duplicated rows must not
+# print megabytes: the first few rows show the cause.
+MAX_PROBLEMS_PER_RULE = 20
+
+
+def bounded(problems: list[Problem], limit: int = MAX_PROBLEMS_PER_RULE) -> list[Problem]:
+    """``problems`` with at most ``limit`` per (file, rule, soft); each group cut short ends with
+    one line counting the rest (its ``hidden`` holds that count)."""
+    kept: list[Problem] = []
+    counts: dict[tuple[str, str, bool], int] = defaultdict(int)
+    last: dict[tuple[str, str, bool], Problem] = {}
+    for problem in problems:
+        group = (problem.file, problem.rule or problem.message, problem.soft)
+        counts[group] += 1
+        if counts[group] <= limit:
+            kept.append(problem)
+            last[group] = problem
+    result: list[Problem] = []
+    summaries = {id(last[group]): group for group, count in counts.items() if count > limit}
+    for problem in kept:
+        result.append(problem)
+        group = summaries.get(id(problem))
+        if group is not None:
+            file, rule, soft = group
+            rest = counts[group] - limit
+            kind = "warning" if soft else "error"
+            result.append(Problem(
+                file, None, "", (),
+                f"{rest} more {kind}{'s' if rest > 1 else ''} like the {limit} above ({rule}) not "
+                "printed; fix those and run the check again", soft, rule, hidden=rest))
+    return result
 
 
 # --- entry points -------------------------------------------------------------------------------------
 
 
-def check(seeds_dir: Path) -> list[Problem]:
-    """Every problem (errors and warnings) of the seeds under ``seeds_dir``, by file and row."""
+def check(seeds_dir: Path, limit: int | None = MAX_PROBLEMS_PER_RULE) -> list[Problem]:
+    """Every problem (errors and warnings) of the seeds under ``seeds_dir``, by file and row; at
+    most ``limit`` per file and rule (None: all)."""
+    return _check(seeds_dir, limit)[0]
+
+
+def _check(seeds_dir: Path, limit: int | None) -> tuple[list[Problem], list[str]]:
+    """The problems and the files that could not be read completely (their rules were skipped)."""
     seeds, problems = load_seeds(seeds_dir)
     if any(not p.soft for p in problems):
-        return problems  # the rules themselves are broken: checking with them would mislead
+        return problems, []  # the rules themselves are broken: checking with them would mislead
     for seed in seeds.values():
         problems.extend(read_seed(seed))
     for seed in seeds.values():
         if seed.loaded:
             problems.extend(check_cross(seed, seeds))
-    return sorted(problems, key=lambda p: (p.file, p.row or 0))
+    problems.sort(key=lambda p: (p.file, p.row or 0))
+    unread = [seed.file for seed in seeds.values() if not seed.loaded]
+    return (problems if limit is None else bounded(problems, limit)), unread
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -587,13 +955,16 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments.seeds.is_dir():
         print(f"seedcheck: {arguments.seeds} is not a directory")
         return 1
-    problems = check(arguments.seeds)
-    errors = [p for p in problems if not p.soft]
+    problems, unread = _check(arguments.seeds, MAX_PROBLEMS_PER_RULE)
     for problem in problems:
         print(problem)
-    warnings = len(problems) - len(errors)
+    errors = sum(p.hidden or 1 for p in problems if not p.soft)
+    warnings = sum(p.hidden or 1 for p in problems if p.soft)
     if errors:
-        print(f"seedcheck: {len(errors)} error(s), {warnings} warning(s) in {arguments.seeds}; "
+        if unread:
+            print(f"seedcheck: {', '.join(unread)} could not be read completely; the rules that "
+                  "compare them with other files were skipped and run once they read cleanly.")
+        print(f"seedcheck: {errors} error(s), {warnings} warning(s) in {arguments.seeds}; "
               "nothing was built and the published outputs are unchanged. Fix the rows above and "
               "build again.")
         return 1
