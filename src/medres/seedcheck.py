@@ -73,6 +73,20 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         changes that lists none yet). Default false.
   (``plausible_ratios``, ``relation`` and ``year_over_year`` also accept a single mapping.)
 
+Numbers that live in the project's settings
+-------------------------------------------
+A plausibility band or a year-over-year threshold is one number used by several layers (this
+check, the dbt tests, the great-expectations gate), so it is written once, as a dbt var in
+``dbt_project.yml``, and the YAML names it instead of repeating it:
+
+  ``plausible_ratios: {band: B, ...}``  takes ``min`` / ``max`` from ``medres_plausibility_bands[B]``;
+  ``year_over_year`` without ``max_ratio`` takes it from ``medres_year_over_year_max_change[C]``;
+  a column's ``band: B`` takes ``min`` / ``max`` from ``medres_plausibility_bands[B]``.
+
+The vars are read from the ``dbt_project.yml`` beside the seeds directory, with ``--vars`` applied
+on top exactly like dbt's (``--vars '{medres_plausibility_bands: {...}}'``), so one override
+reaches the seed check and the build alike.
+
 An unknown rule name, or an unknown key inside a seed rule, is itself an error (a misspelt rule
 would otherwise silently check nothing). Rules live in the YAML only; this module hard-codes no
 seed, column or province count. Every declared seed gets its rules, reference seeds included.
@@ -143,7 +157,7 @@ SEED_RULES = {
 # Keys of the seed rules that take a mapping per check: (allowed, required).
 RULE_KEYS = {
     "plausible_ratios": ({"numerator", "denominator", "denominator_seed", "join", "scale", "min",
-                          "max", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
+                          "max", "band", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
     "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
     "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
                        {"column", "key", "order_by", "max_ratio"}),
@@ -248,9 +262,70 @@ def _number(value: float) -> str:
 # --- the rule specification -------------------------------------------------------------------
 
 
-def load_seeds(seeds_dir: Path) -> tuple[dict[str, Seed], list[Problem]]:
-    """Read every seed declaration under ``seeds_dir`` and validate its rules."""
+BANDS_VAR = "medres_plausibility_bands"
+YEAR_OVER_YEAR_VAR = "medres_year_over_year_max_change"
+
+
+def project_vars(seeds_dir: Path, overrides: str | None = None) -> dict[str, Any]:
+    """The dbt vars of the project owning ``seeds_dir`` (its parent's dbt_project.yml), with
+    ``overrides`` (a YAML mapping, as dbt's ``--vars``) applied on top."""
+    project = seeds_dir.resolve().parent / "dbt_project.yml"
+    variables = dict((yaml.safe_load(project.read_text(encoding="utf-8")) or {}).get("vars") or {}) \
+        if project.exists() else {}
+    extra = yaml.safe_load(overrides) if overrides else {}
+    if not isinstance(extra, dict):
+        raise ValueError(f"--vars must be a YAML mapping, got {overrides!r}")
+    return {**variables, **extra}
+
+
+def _resolve_settings(rules: dict[str, Any], variables: dict[str, Any]) -> list[str]:
+    """Fill the numbers a seed's rules take from the project's vars (see "Numbers that live in the
+    project's settings"); return what cannot be resolved."""
+    found = []
+    for ratio in _as_list(rules.get("plausible_ratios")):
+        if isinstance(ratio, dict) and "band" in ratio:
+            band = (variables.get(BANDS_VAR) or {}).get(ratio["band"])
+            if not isinstance(band, dict) or not {"min", "max"} <= set(band):
+                found.append(f"plausible_ratios: band {ratio['band']!r} is not in var {BANDS_VAR} "
+                             "(with min and max)")
+            else:
+                ratio.setdefault("min", band["min"])
+                ratio.setdefault("max", band["max"])
+    for change in _as_list(rules.get("year_over_year")):
+        if isinstance(change, dict) and "max_ratio" not in change:
+            limit = (variables.get(YEAR_OVER_YEAR_VAR) or {}).get(change.get("column"))
+            if limit is None:
+                found.append(f"year_over_year: no max_ratio, and var {YEAR_OVER_YEAR_VAR} has none "
+                             f"for column {change.get('column')!r}")
+            else:
+                change["max_ratio"] = limit
+    return found
+
+
+def _resolve_band(meta: dict[str, Any], variables: dict[str, Any]) -> list[str]:
+    """A column's ``band: B`` becomes ``min`` / ``max`` from ``medres_plausibility_bands[B]``."""
+    if "band" not in meta:
+        return []
+    name = meta.pop("band")
+    band = (variables.get(BANDS_VAR) or {}).get(name)
+    if not isinstance(band, dict) or not {"min", "max"} <= set(band):
+        return [f"band {name!r} is not in var {BANDS_VAR} (with min and max)"]
+    meta.setdefault("min", band["min"])
+    meta.setdefault("max", band["max"])
+    return []
+
+
+def _as_list(rule: Any) -> list[Any]:
+    return rule if isinstance(rule, list) else [] if rule is None else [rule]
+
+
+def load_seeds(seeds_dir: Path, variables: dict[str, Any] | None = None
+               ) -> tuple[dict[str, Seed], list[Problem]]:
+    """Read every seed declaration under ``seeds_dir`` and validate its rules; numbers the rules
+    take from the project's vars come from ``variables`` (default: :func:`project_vars`)."""
+    variables = project_vars(seeds_dir) if variables is None else variables
     seeds: dict[str, Seed] = {}
+    unresolved: list[Problem] = []
     for yml in sorted([*seeds_dir.rglob("*.yml"), *seeds_dir.rglob("*.yaml")]):
         document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
         for entry in document.get("seeds") or []:
@@ -262,10 +337,15 @@ def load_seeds(seeds_dir: Path) -> tuple[dict[str, Seed], list[Problem]]:
                                  **(column.get("meta") or {})}
                 for column in entry.get("columns") or []
             }
+            unresolved += [Problem(str(yml), None, f"seed {entry['name']}", (), message)
+                           for message in _resolve_settings(rules, variables)]
+            for column, meta in column_rules.items():
+                unresolved += [Problem(str(yml), None, f"seed {entry['name']}, column {column}", (),
+                                       message) for message in _resolve_band(meta, variables)]
             seeds[entry["name"]] = Seed(
                 entry["name"], str(yml), dict(config.get("column_types") or {}), column_rules, rules
             )
-    problems = [p for seed in seeds.values() for p in _validate_rules(seed, seeds)]
+    problems = unresolved + [p for seed in seeds.values() for p in _validate_rules(seed, seeds)]
     csv_files = {path.stem: path for path in sorted(seeds_dir.rglob("*.csv"))}
     for seed in seeds.values():
         seed.path = csv_files.pop(seed.name, None)
@@ -926,15 +1006,17 @@ def bounded(problems: list[Problem], limit: int = MAX_PROBLEMS_PER_RULE) -> list
 # --- entry points -------------------------------------------------------------------------------------
 
 
-def check(seeds_dir: Path, limit: int | None = MAX_PROBLEMS_PER_RULE) -> list[Problem]:
+def check(seeds_dir: Path, limit: int | None = MAX_PROBLEMS_PER_RULE,
+          variables: dict[str, Any] | None = None) -> list[Problem]:
     """Every problem (errors and warnings) of the seeds under ``seeds_dir``, by file and row; at
     most ``limit`` per file and rule (None: all)."""
-    return _check(seeds_dir, limit)[0]
+    return _check(seeds_dir, limit, variables)[0]
 
 
-def _check(seeds_dir: Path, limit: int | None) -> tuple[list[Problem], list[str]]:
+def _check(seeds_dir: Path, limit: int | None, variables: dict[str, Any] | None = None
+           ) -> tuple[list[Problem], list[str]]:
     """The problems and the files that could not be read completely (their rules were skipped)."""
-    seeds, problems = load_seeds(seeds_dir)
+    seeds, problems = load_seeds(seeds_dir, variables)
     if any(not p.soft for p in problems):
         return problems, []  # the rules themselves are broken: checking with them would mislead
     for seed in seeds.values():
@@ -951,11 +1033,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=Path("seeds"),
                         help="directory holding the seed CSVs and their YAML (default: seeds)")
+    parser.add_argument("--vars", default=None,
+                        help="var overrides as a YAML mapping, as dbt's --vars (bands, thresholds)")
     arguments = parser.parse_args(argv)
     if not arguments.seeds.is_dir():
         print(f"seedcheck: {arguments.seeds} is not a directory")
         return 1
-    problems, unread = _check(arguments.seeds, MAX_PROBLEMS_PER_RULE)
+    try:
+        variables = project_vars(arguments.seeds, arguments.vars)
+    except (ValueError, yaml.YAMLError) as error:
+        print(f"seedcheck: {error}")
+        return 1
+    problems, unread = _check(arguments.seeds, MAX_PROBLEMS_PER_RULE, variables)
     for problem in problems:
         print(problem)
     errors = sum(p.hidden or 1 for p in problems if not p.soft)
