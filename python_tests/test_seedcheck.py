@@ -670,3 +670,73 @@ def test_main_passes_with_warnings(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_main_without_a_seeds_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--seeds", str(tmp_path / "nowhere")]) == 1
     assert "is not a directory" in capsys.readouterr().out
+
+
+# --- numbers from the project's vars; one row per identity -------------------------------------
+
+BAND_YML = RULES_YML.replace(
+    "min: 2, max: 16,\n           unit:", "band: beds_per_1000,\n           unit:").replace(
+    "      - name: part_a\n        meta: {required: false, max: 80}",
+    "      - name: part_a\n        meta: {required: false, band: part_a_band}")
+PROJECT_VARS = """vars:
+  medres_plausibility_bands:
+    beds_per_1000: {min: 2, max: 16}
+    part_a_band: {min: 0, max: 80}
+"""
+
+
+def band_project(tmp_path: Path) -> Path:
+    """A project whose rules name bands that live in its dbt_project.yml vars."""
+    (tmp_path / "dbt_project.yml").write_text(PROJECT_VARS, encoding="utf-8")
+    return write_seeds(tmp_path / "seeds", yml=BAND_YML,
+                       facts=facts_with("2020,11,北京,12.7,2189,81,14.236,95.236,East\n", FACTS_ROWS[1]))
+
+
+def test_bands_come_from_the_project_vars(tmp_path: Path) -> None:
+    assert lines(band_project(tmp_path)) == [
+        "facts.csv, row 2 (year 2020, code 11), column part_a: '81' is not <= 80"]
+
+
+def test_a_band_changed_through_vars_changes_the_verdict(tmp_path: Path, capsys) -> None:
+    seeds = band_project(tmp_path)
+    assert main(["--seeds", str(seeds)]) == 1
+    override = "{medres_plausibility_bands: {beds_per_1000: {min: 6, max: 7}, part_a_band: {min: 0, max: 90}}}"
+    assert main(["--seeds", str(seeds), "--vars", override]) == 1
+    out = capsys.readouterr().out
+    assert "12.7 / people 2189 gives 5.80174 beds per 1,000 people, outside the plausible range 6 to 7" in out
+    assert "'81' is not <= 90" not in out
+
+
+def test_an_unknown_band_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("vars: {}\n", encoding="utf-8")
+    seeds = write_seeds(tmp_path / "seeds", yml=BAND_YML)
+    found = lines(seeds)
+    assert any("band 'beds_per_1000' is not in var medres_plausibility_bands" in line for line in found)
+    assert any("band 'part_a_band' is not in var medres_plausibility_bands" in line for line in found)
+
+
+IDENTITY_YML = """
+seeds:
+  - name: aliases
+    meta: {unique_key: [name]}
+    config: {column_types: {name: varchar, hospital_id: varchar}}
+  - name: ranking
+    meta:
+      unique_key: [[edition, rank], [edition, name]]
+      one_row_per_identity:
+        - {column: name, seed: aliases, key: name, identity: hospital_id, within: [edition], means: hospital}
+    config: {column_types: {edition: integer, rank: integer, name: varchar}}
+"""
+
+
+def test_one_hospital_under_two_names_in_one_edition(tmp_path: Path) -> None:
+    (tmp_path / "_seeds.yml").write_text(IDENTITY_YML, encoding="utf-8")
+    (tmp_path / "aliases.csv").write_text("name,hospital_id\n南京军区南京总医院,h1\n东部战区总医院,h1\n协和,h2\n",
+                                          encoding="utf-8")
+    ranking = "edition,rank,name\n2020,1,协和\n2020,2,南京军区南京总医院\n2021,1,东部战区总医院\n"
+    (tmp_path / "ranking.csv").write_text(ranking, encoding="utf-8")
+    assert lines(tmp_path) == []  # renamed between editions: fine
+    (tmp_path / "ranking.csv").write_text(ranking + "2021,2,南京军区南京总医院\n", encoding="utf-8")
+    assert lines(tmp_path) == [
+        "ranking.csv, row 5 (edition 2021, rank 2), column name: '南京军区南京总医院' and row 4 "
+        "'东部战区总医院' are the same hospital (h1 in aliases.csv); edition 2021 lists it twice"]

@@ -69,6 +69,10 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         reason and source; if S has a column ``seed``, it must name this seed). The
                         message spells out the row to add. Without ``acknowledged`` nothing can be
                         accepted. If S cannot be read, the rule is skipped.
+  ``one_row_per_identity``  ``{column: C, seed: S, key: K, identity: I, within: [G..], means: text}``:
+                        C is mapped through seed S (its column K) to an identity I; two rows of one
+                        group G with the same identity are an error naming both rows (one hospital
+                        listed twice in an edition, under its old and its new name).
   ``may_be_empty``      true: a header without data rows is accepted (e.g. a seed of acknowledged
                         changes that lists none yet). Default false.
   (``plausible_ratios``, ``relation`` and ``year_over_year`` also accept a single mapping.)
@@ -153,12 +157,15 @@ COLUMN_RULES = {
 }
 SEED_RULES = {
     "unique_key", "complete", "plausible_ratios", "relation", "year_over_year", "may_be_empty",
+    "one_row_per_identity",
 }
 # Keys of the seed rules that take a mapping per check: (allowed, required).
 RULE_KEYS = {
     "plausible_ratios": ({"numerator", "denominator", "denominator_seed", "join", "scale", "min",
                           "max", "band", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
     "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
+    "one_row_per_identity": ({"column", "seed", "key", "identity", "within", "means"},
+                             {"column", "seed", "key", "identity", "within"}),
     "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
                        {"column", "key", "order_by", "max_ratio"}),
 }
@@ -282,7 +289,7 @@ def _resolve_settings(rules: dict[str, Any], variables: dict[str, Any]) -> list[
     """Fill the numbers a seed's rules take from the project's vars (see "Numbers that live in the
     project's settings"); return what cannot be resolved."""
     found = []
-    for ratio in _as_list(rules.get("plausible_ratios")):
+    for ratio in _rule_list(rules.get("plausible_ratios")):
         if isinstance(ratio, dict) and "band" in ratio:
             band = (variables.get(BANDS_VAR) or {}).get(ratio["band"])
             if not isinstance(band, dict) or not {"min", "max"} <= set(band):
@@ -291,7 +298,7 @@ def _resolve_settings(rules: dict[str, Any], variables: dict[str, Any]) -> list[
             else:
                 ratio.setdefault("min", band["min"])
                 ratio.setdefault("max", band["max"])
-    for change in _as_list(rules.get("year_over_year")):
+    for change in _rule_list(rules.get("year_over_year")):
         if isinstance(change, dict) and "max_ratio" not in change:
             limit = (variables.get(YEAR_OVER_YEAR_VAR) or {}).get(change.get("column"))
             if limit is None:
@@ -313,10 +320,6 @@ def _resolve_band(meta: dict[str, Any], variables: dict[str, Any]) -> list[str]:
     meta.setdefault("min", band["min"])
     meta.setdefault("max", band["max"])
     return []
-
-
-def _as_list(rule: Any) -> list[Any]:
-    return rule if isinstance(rule, list) else [] if rule is None else [rule]
 
 
 def load_seeds(seeds_dir: Path, variables: dict[str, Any] | None = None
@@ -435,6 +438,9 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
                 need_seed(name, other, [rule.get("right"), *join])
                 need_numeric(name, seed.name, rule.get("left"))
                 need_numeric(name, other, rule.get("right"))
+            elif name == "one_row_per_identity":
+                need_seed(name, seed.name, [rule.get("column"), *(rule.get("within") or [])])
+                need_seed(name, rule.get("seed"), [rule.get("key"), rule.get("identity")])
             elif name == "year_over_year":
                 key = rule.get("key") or []
                 if not isinstance(key, list):
@@ -761,6 +767,37 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
         found.extend(_check_ratio(seed, ratio, seeds))
     for change in _rule_list(seed.rules.get("year_over_year")):
         found.extend(_check_year_over_year(seed, change, seeds))
+    for identity in _rule_list(seed.rules.get("one_row_per_identity")):
+        found.extend(_check_one_row_per_identity(seed, identity, seeds))
+    return found
+
+
+def _check_one_row_per_identity(seed: Seed, rule: dict[str, Any], seeds: dict[str, Seed]
+                                ) -> list[Problem]:
+    """Two rows of one group (e.g. an edition) whose names resolve to the same identity: the same
+    hospital listed twice, under its old and its new name."""
+    names = seeds[rule["seed"]]
+    if not names.loaded:
+        return []
+    identity_of = {row.texts[rule["key"]].strip(): row.texts[rule["identity"]].strip()
+                   for row in names.rows}
+    column, within = rule["column"], rule["within"]
+    first: dict[tuple[str, ...], Row] = {}
+    found = []
+    for row in seed.rows:
+        identity = identity_of.get(row.texts[column].strip())
+        if identity is None:  # an unknown name is reported by `references`
+            continue
+        group = tuple(row.texts[c] for c in within)
+        earlier = first.setdefault((*group, identity), row)
+        if earlier is not row:
+            what = rule.get("means", rule["identity"])
+            found.append(seed.problem(
+                row, column,
+                f"{row.texts[column]!r} and row {earlier.number} {earlier.texts[column]!r} are the "
+                f"same {what} ({identity} in {names.file}); "
+                f"{', '.join(f'{c} {v}' for c, v in zip(within, group))} lists it twice",
+                rule="one_row_per_identity"))
     return found
 
 
