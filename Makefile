@@ -28,8 +28,8 @@ publish: venv    ## copy the marts to published/medres.duckdb and published/parq
 pytest: venv     ## unit tests of the medres package
 	$(BIN)/python -m pytest
 
-validate: venv   ## great-expectations suites over the seeds and the published marts; Data Docs in reports/gx/
-	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --seeds seeds --published published --docs reports/gx
+validate: venv   ## great-expectations suites over the seeds and the published marts; Data Docs in reports/gx/ (VARS='{..}' overrides the seed suites' vars)
+	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --seeds seeds --published published --docs reports/gx $(if $(VARS),--vars '$(VARS)')
 
 figures: venv    ## figures (PNG + SVG) from the published marts into reports/figures/
 	$(BIN)/python -m medres.figures --published published --out reports/figures

@@ -1,43 +1,54 @@
-"""great-expectations gate over the seeds and the published marts.
+"""great-expectations gate: what the published outputs promise their readers.
 
-Every seed CSV (read with pandas, typed by ``column_types`` of ``seeds/_seeds.yml``) and every mart
-of the published DuckDB file (read with duckdb into pandas) is validated against its own expectation
-suite through great-expectations' pandas path, and GX Data Docs (HTML) are written. GX's SQL path is
-not used: its duckdb-engine dialect does not work with duckdb 2.x.
+Three layers validate the project, each rule in one of them:
 
-What the suites check, besides the dbt data tests that run inside the build:
+* the seed checker (``medres.seedcheck``, rules in ``seeds/_seeds.yml``) says what only a CSV reader
+  can say: file, row and cell, formats, references, ranges of single cells, relations between series;
+* the dbt data tests (``tests/``, ``models/**/_*.yml``) check the warehouse: contracts (columns and
+  types), joins, national totals, SQL against Python, grades against thresholds;
+* this gate checks what the user-facing published file (``published/medres.duckdb``) promises: one
+  row per province and year (``medres_expected_units`` per year, keys unique, names unique per year),
+  codes and names of ``ref_provinces``, per-capita values inside ``medres_plausibility_bands``,
+  values that follow from the settings the build recorded (grades 1..``medres_rsr_grades`` with
+  their labels, clusters 1..k, the chosen k, the graded fit variant, the grading decision against
+  ``medres_rsr_alpha``) and cross-column rules (total = reputation + research, member counts).
+  The seeds get small suites of the same panel promises, so a bad input is named before a build.
 
-* schema: exact ordered column list and the pandas dtype of every column;
-* ranges: per-capita indicators within a plausible band (see ``BANDS``), Fudan reputation 0-80 and
-  research 0-20, RSR within (0, 1], probits within the bounds the formula allows for n units, grades
-  1..``medres_rsr_grades``, cluster numbers 1..k;
-* uniqueness of the keys (year + region_code, edition + rank, ...);
-* row counts: ``medres_expected_units`` rows per year (read from ``dbt_project.yml``, never
-  hard-coded), and the per-year counts the clustering and RSR marts imply;
-* cross-column rules, e.g. total_score = reputation + research within 0.0015;
-* set membership: region codes of ``ref_provinces`` and the names that go with them.
+Settings are never copied here. The mart suites read them from the published ``dim_build_settings``
+(every ``medres_*`` var the build used, ``--vars`` overrides included); the seed suites, which run
+before or without a build, read the vars of ``dbt_project.yml`` with the same ``--vars`` override
+dbt takes. Both go through :func:`load_vars`. Column lists are not re-listed either: the one schema
+expectation of a mart is its column list read from its dbt contract (``models/marts/*.yml``) at
+run time.
 
-Rules GX has no built-in pandas expectation for (a tolerance between columns, a count per group)
-are expressed as derived ``check__*`` columns added to the frame before validation, each validated by
-a built-in expectation, so a failure still names an expectation, a column and the offending values.
+Rules GX has no built-in pandas expectation for (a count per group, a rule between columns) are
+derived ``check__*`` columns validated by built-in expectations, so a failure still names the
+suite, the expectation, the column and the offending values.
 
-A mart of the published file without a suite is an error (a new mart cannot slip through
-unvalidated); a suite whose mart is not published is skipped with a note, because marts are added
-by other engineers while this gate exists.
+Adding a suite for a new mart is a decorated function returning its parts::
 
-Usage: ``python -m medres.expectations [--seeds DIR] [--published DIR] [--docs DIR]``.
-Exit status 0 when every expectation passes, 1 when one fails, 2 when a seed or mart has no suite.
+    @mart_suite("fct_new_mart")
+    def _(s: Settings) -> Parts:
+        return [unique("year", "region_code"), region_checks(s), rows_per_group("year", s.units)]
+
+A mart of the published file without a suite is an error (exit 2); a suite whose mart is not
+published is skipped with a note.
+
+Usage: ``python -m medres.expectations [--seeds DIR] [--published DIR] [--docs DIR]
+[--project dbt_project.yml] [--vars YAML]``. Exit status 0 when every expectation passes, 1 when one
+fails, 2 when a seed or mart has no suite or the settings cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,109 +73,120 @@ from medres.seedcheck import load_seeds  # noqa: E402
 
 PROJECT_FILE = Path("dbt_project.yml")
 PUBLISHED_DATABASE = "medres.duckdb"
+SETTINGS_MART = "dim_build_settings"
 DERIVED_PREFIX = "check__"
 
-# How each declared type is read into pandas, and the dtype name GX then reports. Seeds are read
-# with nullable integers (a CSV cell may be empty); GX names a nullable Int64/Int32 column like the
-# numpy one (int64/int32), which is also what duckdb returns for an integer column without nulls.
-# (GX's expect_column_values_to_be_in_type_list mis-handles pandas 3 string and nullable dtypes,
-# so every column gets expect_column_values_to_be_of_type with one name.)
+# How each declared seed type is read into pandas (nullable integers: a CSV cell may be empty).
 SEED_READ_DTYPES = {"integer": "Int64", "bigint": "Int64", "double": "float64", "varchar": "str"}
-SEED_GX_TYPES = {"integer": "int64", "bigint": "int64", "double": "float64", "varchar": "str"}
-MART_GX_TYPES = {
-    "INTEGER": "int32",
-    "BIGINT": "int64",
-    "DOUBLE": "float64",
-    "VARCHAR": "str",
-    "BOOLEAN": "bool",
-}
-
-# Plausible bands for per-capita values, derived from the real 2020 province figures with a wide
-# margin (about half the 2020 minimum to 1.5-2 times the 2020 maximum), so a unit error (beds in
-# units instead of 10,000, population in persons) or a shifted column fails while a real year does
-# not. 2020 ranges: beds 4.48-7.98 per 1,000; institutions 2.37-18.96 per 10,000; health personnel
-# 7.97-15.90 per 1,000; expenditure 3,363.5-13,766.8 yuan per person.
-BANDS: dict[str, tuple[float, float]] = {
-    "beds_per_1000": (2.0, 12.0),
-    "institutions_per_10k": (1.0, 30.0),
-    "health_workforce_per_1000": (4.0, 25.0),
-    "health_expenditure_per_capita_yuan": (1500.0, 25000.0),
-}
-# Province totals: positive and at most about twice the 2020 maximum (institutions 86,939;
-# personnel 102.8 and beds 66.7 (10,000); population 12,624 (10,000); technicians 70.68 (10,000)).
-TOTAL_CEILINGS = {
-    "institutions": 200_000,
-    "health_personnel_10k": 250.0,
-    "beds_10k": 150.0,
-    "yearend_population_10k": 25_000.0,
-    "census_population": 250_000_000,
-    "health_technicians_10k": 200.0,
-}
-# Printed totals are rounded to 3 decimals: total = reputation + research within this tolerance.
-SCORE_TOLERANCE = 0.0015
-REPUTATION_MAX = 80.0
-RESEARCH_MAX = 20.0
-# Year-end estimate and census count (two weeks apart) of one province differ by well under 5 %.
-POPULATION_RATIO_BAND = (0.95, 1.05)
+# Computed values that must be equal, up to floating-point rounding.
+FLOAT_TOLERANCE = 1e-9
 
 Derive = Callable[[pd.DataFrame], pd.DataFrame]
+Check = tuple[Derive, gxe.Expectation]
+Part = gxe.Expectation | list[Any] | Check  # lists may nest expectations and checks
+Parts = list[Part]
+
+
+class SettingsError(ValueError):
+    """The settings the suites depend on are missing or malformed."""
+
+
+# --- Settings: one loader ---------------------------------------------------------------------
+
+
+def parse_vars(text: str | None) -> dict[str, Any]:
+    """A ``--vars`` argument as dbt takes it: a YAML (or JSON) mapping of var names to values."""
+    if not text:
+        return {}
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise SettingsError(f"--vars is not valid YAML: {error}") from error
+    if not isinstance(parsed, dict):
+        raise SettingsError(f"--vars must be a mapping such as '{{medres_rsr_grades: 3}}', got {text!r}")
+    return parsed
+
+
+def load_vars(*, project_file: Path | None = None, overrides: str | None = None,
+              build_settings: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The ``medres_*`` vars: recorded by a build, or declared in the project with overrides.
+
+    ``build_settings`` is the published ``dim_build_settings`` (setting, value_json): the values a
+    build actually used, ``--vars`` included. Without it the vars of ``project_file`` are read and
+    ``overrides`` (a ``--vars`` YAML mapping) replaces whole vars, as dbt does.
+    """
+    if build_settings is not None:
+        try:
+            return {row.setting: json.loads(row.value_json) for row in build_settings.itertuples()}
+        except (AttributeError, json.JSONDecodeError) as error:
+            raise SettingsError(f"{SETTINGS_MART} cannot be read as (setting, value_json): {error}"
+                                ) from error
+    if project_file is None:
+        raise SettingsError("load_vars needs build_settings or project_file")
+    variables = dict(yaml.safe_load(project_file.read_text(encoding="utf-8")).get("vars") or {})
+    variables.update(parse_vars(overrides))
+    return variables
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Project facts the suites depend on: dbt vars and the province reference."""
+    """The vars the suites depend on, and the reference sets of the seeds."""
 
-    expected_units: int
-    study_year: int
-    rsr_grades: int
-    cluster_k_min: int
-    cluster_k_max: int
-    cluster_k: int
-    fudan_ranking_size: int
+    vars: Mapping[str, Any]
     region_codes: list[str]
     region_names: list[tuple[str, str]]
     hospitals: list[str]
 
+    def var(self, name: str) -> Any:
+        if name not in self.vars:
+            raise SettingsError(f"setting {name} is missing (a build older than the gate? rebuild)")
+        return self.vars[name]
 
-@dataclass
-class Suite:
-    """Expectations for one seed or mart, and the derived check columns they need."""
+    @property
+    def units(self) -> int:
+        return int(self.var("medres_expected_units"))
 
-    name: str
-    expectations: list[gxe.Expectation]
-    derive: list[Derive] = field(default_factory=list)
+    @property
+    def grades(self) -> int:
+        return int(self.var("medres_rsr_grades"))
+
+    @property
+    def k_range(self) -> range:
+        return range(int(self.var("medres_cluster_k_min")), int(self.var("medres_cluster_k_max")) + 1)
+
+    @property
+    def k(self) -> int:
+        return int(self.var("medres_cluster_k"))
+
+    @property
+    def ranking_size(self) -> int:
+        return int(self.var("medres_fudan_ranking_size"))
+
+    @property
+    def indicators(self) -> list[dict[str, Any]]:
+        return list(self.var("medres_rsr_indicators"))
+
+    def band(self, name: str) -> tuple[float, float]:
+        """(min, max) of a plausibility band of var ``medres_plausibility_bands``."""
+        bands = self.var("medres_plausibility_bands")
+        try:
+            return float(bands[name]["min"]), float(bands[name]["max"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise SettingsError(f"medres_plausibility_bands.{name} must be {{min: .., max: ..}}, "
+                                f"got {bands.get(name) if isinstance(bands, dict) else bands!r}"
+                                ) from error
+
+    @property
+    def band_names(self) -> list[str]:
+        return list(self.var("medres_plausibility_bands"))
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One failed expectation, in the terms a reader needs to find the bad data."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    detail: str
-
-    def __str__(self) -> str:
-        where = f" column {self.column!r}" if self.column else ""
-        return f"FAIL {self.suite}: {self.expectation}{where}: {self.detail}"
-
-
-# --- Reading the inputs -----------------------------------------------------------------------
-
-
-def load_settings(seeds: Path, project_file: Path = PROJECT_FILE) -> Settings:
-    """Read the dbt vars from ``dbt_project.yml`` and the reference sets from the seeds."""
-    variables = yaml.safe_load(project_file.read_text(encoding="utf-8"))["vars"]
+def load_settings(seeds: Path, variables: Mapping[str, Any]) -> Settings:
+    """Settings from ``variables`` (:func:`load_vars`) and the reference sets of the seeds."""
     provinces = pd.read_csv(seeds / "reference" / "ref_provinces.csv", dtype=str)
     hospitals = pd.read_csv(seeds / "fudan" / "fudan_hospital_provinces.csv", dtype=str)
     return Settings(
-        expected_units=int(variables["medres_expected_units"]),
-        study_year=int(variables["medres_year"]),
-        rsr_grades=int(variables["medres_rsr_grades"]),
-        cluster_k_min=int(variables["medres_cluster_k_min"]),
-        cluster_k_max=int(variables["medres_cluster_k_max"]),
-        cluster_k=int(variables["medres_cluster_k"]),
-        fudan_ranking_size=int(variables["medres_fudan_ranking_size"]),
+        vars=dict(variables),
         region_codes=sorted(provinces["region_code"].str.strip().unique()),
         region_names=sorted(
             set(zip(provinces["region_code"].str.strip(), provinces["province_zh"].str.strip()))
@@ -173,11 +195,21 @@ def load_settings(seeds: Path, project_file: Path = PROJECT_FILE) -> Settings:
     )
 
 
-def seed_types(seeds: Path) -> dict[str, dict[str, str]]:
-    """Column types per seed as declared in the seeds' YAML, in declaration order.
+def contract_columns(models: Path) -> dict[str, list[str]]:
+    """Ordered column names of every model with an enforced contract in the YAML under ``models``."""
+    contracts: dict[str, list[str]] = {}
+    for path in sorted(models.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            if ((model.get("config") or {}).get("contract") or {}).get("enforced"):
+                contracts[model["name"]] = [column["name"] for column in model.get("columns") or []]
+    return contracts
 
-    Parsed by the seed checker, so both gates read the declarations the same way.
-    """
+
+# --- Reading the inputs -----------------------------------------------------------------------
+
+
+def seed_types(seeds: Path) -> dict[str, dict[str, str]]:
+    """Column types per seed as declared in the seeds' YAML (parsed by the seed checker)."""
     declared, _ = load_seeds(seeds)
     return {name: seed.column_types for name, seed in declared.items()}
 
@@ -213,26 +245,6 @@ def read_marts(published: Path) -> dict[str, pd.DataFrame]:
 # --- Building blocks of the suites ------------------------------------------------------------
 
 
-def schema(columns: dict[str, str]) -> list[gxe.Expectation]:
-    """Exact ordered column list, and each column's pandas dtype as GX names it."""
-    expectations: list[gxe.Expectation] = [
-        gxe.ExpectTableColumnsToMatchOrderedList(column_list=list(columns))
-    ]
-    for column, dtype in columns.items():
-        expectations.append(gxe.ExpectColumnValuesToBeOfType(column=column, type_=dtype))
-    return expectations
-
-
-def seed_schema(declared: dict[str, str]) -> list[gxe.Expectation]:
-    """Schema expectations of a seed from its ``column_types``."""
-    return schema({column: SEED_GX_TYPES[kind] for column, kind in declared.items()})
-
-
-def mart_schema(columns: dict[str, str]) -> list[gxe.Expectation]:
-    """Schema expectations of a mart from its DuckDB column types (the dbt contract)."""
-    return schema({column: MART_GX_TYPES[kind] for column, kind in columns.items()})
-
-
 def not_null(*columns: str) -> list[gxe.Expectation]:
     return [gxe.ExpectColumnValuesToNotBeNull(column=column) for column in columns]
 
@@ -254,77 +266,58 @@ def in_set(column: str, values: Iterable[Any]) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
 
 
+def pairs_in_set(column_a: str, column_b: str, pairs: Iterable[tuple[Any, Any]]) -> gxe.Expectation:
+    """Each (column_a, column_b) pair is one of ``pairs`` (rows with both values null are skipped)."""
+    return gxe.ExpectColumnPairValuesToBeInSet(
+        column_A=column_a, column_B=column_b, value_pairs_set=[tuple(p) for p in pairs]
+    )
+
+
 def check_name(rule: str) -> str:
     return DERIVED_PREFIX + rule
 
 
-def rows_per_group(group: str, expected: int, rule: str = "rows_per_year"
-                   ) -> tuple[Derive, gxe.Expectation]:
-    """Each value of ``group`` has exactly ``expected`` rows (a count per group, on every row)."""
+def derived(rule: str, compute: Callable[[pd.DataFrame], Any],
+            expectation: Callable[[str], gxe.Expectation]) -> Check:
+    """A derived column ``check__<rule>`` = ``compute(frame)``, validated by ``expectation(column)``."""
     column = check_name(rule)
-
-    def derive(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(**{column: frame.groupby(group)[group].transform("size")})
-
-    return derive, between(column, expected, expected)
+    return (lambda frame: frame.assign(**{column: compute(frame)})), expectation(column)
 
 
-def sum_per_group(group: str, summed: str, expected: int, rule: str
-                  ) -> tuple[Derive, gxe.Expectation]:
-    """The sum of ``summed`` within each value of ``group`` equals ``expected``."""
-    column = check_name(rule)
-
-    def derive(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(**{column: frame.groupby(group)[summed].transform("sum")})
-
-    return derive, between(column, expected, expected)
+def rows_per_group(group: str | list[str], expected: int, rule: str | None = None) -> Check:
+    """Each value of ``group`` (a column or a list of them) has exactly ``expected`` rows."""
+    columns = [group] if isinstance(group, str) else list(group)
+    return derived(rule or "rows_per_" + "_".join(columns),
+                   lambda frame: frame.groupby(columns)[columns[0]].transform("size"),
+                   lambda column: between(column, expected, expected))
 
 
-def difference(rule: str, left: str, right: list[str], tolerance: float
-               ) -> tuple[Derive, gxe.Expectation]:
-    """``left`` equals the sum of ``right`` within ``tolerance`` (nulls are not checked)."""
-    column = check_name(rule)
-
-    def derive(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(**{column: frame[left] - frame[right].sum(axis=1, min_count=len(right))})
-
-    return derive, between(column, -tolerance, tolerance)
+def sum_per_group(group: str, summed: str, expected: float, rule: str,
+                  tolerance: float = 0.0) -> Check:
+    """The sum of ``summed`` within each value of ``group`` equals ``expected`` (± tolerance)."""
+    return derived(rule, lambda frame: frame.groupby(group)[summed].transform("sum"),
+                   lambda column: between(column, expected - tolerance, expected + tolerance))
 
 
-def ratio(rule: str, numerator: str, denominator: str, scale: float, band: tuple[float, float]
-          ) -> tuple[Derive, gxe.Expectation]:
-    """``numerator / (denominator * scale)`` within ``band``."""
-    column = check_name(rule)
-
-    def derive(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(**{column: frame[numerator] / (frame[denominator] * scale)})
-
-    return derive, between(column, *band)
+def difference(rule: str, left: str, right: list[str], tolerance: float) -> Check:
+    """``left`` equals the sum of ``right`` within ``tolerance`` (rows with a null are skipped)."""
+    return derived(rule, lambda frame: frame[left] - frame[right].sum(axis=1, min_count=len(right)),
+                   lambda column: between(column, -tolerance, tolerance))
 
 
-def suite(name: str, *parts: gxe.Expectation | list[gxe.Expectation] | tuple[Derive, gxe.Expectation]
-          ) -> Suite:
-    """Assemble a suite from expectations, lists of them and (derive, expectation) checks.
+def band(settings: Settings, column: str, name: str | None = None) -> gxe.Expectation:
+    """``column`` within the plausibility band ``name`` (default: the column's own name)."""
+    return between(column, *settings.band(name or column))
 
-    The ordered-column expectation is extended with the derived check columns, which are appended
-    to the frame in the order the checks are given.
+
+def band_where(settings: Settings, column: str, selector: str, name: str) -> Check:
+    """Rows whose ``selector`` is ``name``: ``column`` within band ``name``.
+
+    The derived column ``check__<name>`` holds the value on those rows (null elsewhere), so a
+    failure names the band and the value.
     """
-    expectations: list[gxe.Expectation] = []
-    derive: list[Derive] = []
-    checks: list[str] = []
-    for part in parts:
-        if isinstance(part, tuple):
-            derive.append(part[0])
-            expectations.append(part[1])
-            checks.append(part[1].column)
-        elif isinstance(part, list):
-            expectations.extend(part)
-        else:
-            expectations.append(part)
-    for expectation in expectations:
-        if isinstance(expectation, gxe.ExpectTableColumnsToMatchOrderedList):
-            expectation.column_list = [*expectation.column_list, *checks]
-    return Suite(name, expectations, derive)
+    return derived(name, lambda frame: frame[column].where(frame[selector] == name),
+                   lambda derived_column: between(derived_column, *settings.band(name)))
 
 
 def region_code_format(column: str) -> gxe.Expectation:
@@ -333,18 +326,31 @@ def region_code_format(column: str) -> gxe.Expectation:
 
 
 def region_checks(settings: Settings, column: str = "region_code") -> list[gxe.Expectation]:
-    """The code is one of ``ref_provinces`` and looks like a GB/T 2260 code."""
-    return [
-        in_set(column, settings.region_codes),
-        region_code_format(column),
-    ]
+    """The code is one of ``ref_provinces``."""
+    return [in_set(column, settings.region_codes)]
 
 
 def names_match_codes(settings: Settings, name: str = "province_zh") -> gxe.Expectation:
     """Each (region_code, Chinese name) pair is one of the reference's."""
-    return gxe.ExpectColumnPairValuesToBeInSet(
-        column_A="region_code", column_B=name, value_pairs_set=settings.region_names
-    )
+    return pairs_in_set("region_code", name, settings.region_names)
+
+
+def province_panel(settings: Settings, *, names: Iterable[str] = ("province_zh",),
+                   group: str = "year") -> Parts:
+    """One row per province and ``group``: key and names unique per group, codes and names of
+    ``ref_provinces``, ``medres_expected_units`` rows per group."""
+    return [
+        unique(group, "region_code"),
+        *[unique(group, name) for name in names],
+        region_checks(settings),
+        names_match_codes(settings),
+        rows_per_group(group, settings.units),
+    ]
+
+
+def grade_pairs(settings: Settings) -> list[tuple[int, str]]:
+    """(grade, label) pairs of ``medres_rsr_grades`` grades."""
+    return list(enumerate(grade_labels(settings.grades), start=1))
 
 
 def probit_bounds(units: int) -> tuple[float, float]:
@@ -352,298 +358,376 @@ def probit_bounds(units: int) -> tuple[float, float]:
     return 5 + float(norm.ppf(1 / units)) - 1e-9, 5 + float(norm.ppf(1 - 1 / (4 * units))) + 1e-9
 
 
+def listed_outside(column: str, allowed: Callable[[pd.DataFrame], Iterable[str]]
+                   ) -> Callable[[pd.DataFrame], pd.Series]:
+    """Per row, the comma-separated names of ``column`` that are not ``allowed`` ('' if none)."""
+    def compute(frame: pd.DataFrame) -> pd.Series:
+        permitted = set(allowed(frame))
+        return frame[column].fillna("").map(
+            lambda text: ",".join(n.strip() for n in str(text).split(",")
+                                  if n.strip() and n.strip() not in permitted))
+    return compute
+
+
 # --- The suites -------------------------------------------------------------------------------
 
 
-def seed_suites(settings: Settings, types: dict[str, dict[str, str]]) -> dict[str, Suite]:
+@dataclass
+class Suite:
+    """Expectations for one seed or mart, and the derived check columns they need."""
+
+    name: str
+    expectations: list[gxe.Expectation]
+    derive: list[Derive] = field(default_factory=list)
+
+
+def suite(name: str, *parts: Part, columns: list[str] | None = None) -> Suite:
+    """Assemble a suite from expectations, lists of them and derived checks.
+
+    ``columns`` (a mart's contract) adds the schema guard: the frame's columns are the contract's,
+    in order, followed by the derived check columns.
+    """
+    expectations: list[gxe.Expectation] = []
+    derive: list[Derive] = []
+    checks: list[str] = []
+
+    def add(part: Part) -> None:
+        if isinstance(part, tuple):
+            derive.append(part[0])
+            expectations.append(part[1])
+            checks.append(part[1].column)
+        elif isinstance(part, list):
+            for item in part:
+                add(item)
+        else:
+            expectations.append(part)
+
+    for part in parts:
+        add(part)
+    if columns is not None:
+        expectations.insert(0, gxe.ExpectTableColumnsToMatchOrderedList(column_list=[*columns, *checks]))
+    return Suite(name, expectations, derive)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation, in the terms a reader needs to find the bad data."""
+
+    suite: str
+    expectation: str
+    column: str | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f" column {self.column!r}" if self.column else ""
+        return f"FAIL {self.suite}: {self.expectation}{where}: {self.detail}"
+
+
+SuiteParts = Callable[[Settings], Parts]
+SEED_SUITES: dict[str, SuiteParts] = {}
+MART_SUITES: dict[str, SuiteParts] = {}
+
+
+def seed_suite(name: str) -> Callable[[SuiteParts], SuiteParts]:
+    """Register the parts of the suite of seed ``name``."""
+    def register(parts: SuiteParts) -> SuiteParts:
+        SEED_SUITES[name] = parts
+        return parts
+    return register
+
+
+def mart_suite(name: str) -> Callable[[SuiteParts], SuiteParts]:
+    """Register the parts of the suite of mart ``name`` (the schema guard is added from its contract)."""
+    def register(parts: SuiteParts) -> SuiteParts:
+        MART_SUITES[name] = parts
+        return parts
+    return register
+
+
+# Seeds: the panel promises an input must keep for the marts to keep theirs (cell rules, formats
+# and references are the seed checker's).
+
+for _series in ("nbs_population", "nbs_beds", "nbs_health_technicians", "nbs_health_personnel",
+                "nbs_institutions", "census_population"):
+    seed_suite(_series)(lambda s: province_panel(s))
+
+
+@seed_suite("yearbook_health_expenditure")
+def _(s: Settings) -> Parts:
+    return [province_panel(s), band(s, "health_expenditure_per_capita_yuan")]
+
+
+@seed_suite("ref_provinces")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "region_code"), unique("year", "province_zh"), unique("year", "province_en"),
+        region_code_format("region_code"), rows_per_group("year", s.units),
+    ]
+
+
+@seed_suite("national_totals")
+def _(s: Settings) -> Parts:
+    # The cross-check itself is a dbt test (sum_matches_national_total).
+    return [unique("year", "series")]
+
+
+@seed_suite("fudan_hospital_rankings")
+def _(s: Settings) -> Parts:
+    return [
+        unique("edition", "rank"), unique("edition", "hospital_zh"),
+        between("rank", 1, s.ranking_size), in_set("hospital_zh", s.hospitals),
+    ]
+
+
+@seed_suite("fudan_hospital_provinces")
+def _(s: Settings) -> Parts:
+    return [unique("hospital_zh"), region_checks(s), names_match_codes(s)]
+
+
+# Marts: what the published file promises its readers.
+
+@mart_suite(SETTINGS_MART)
+def _(s: Settings) -> Parts:
+    return [
+        unique("setting"),
+        gxe.ExpectColumnValuesToMatchRegex(column="setting", regex=r"^medres_"),
+        # The settings this gate and the report read must be recorded.
+        gxe.ExpectColumnDistinctValuesToContainSet(column="setting", value_set=[
+            "medres_year", "medres_expected_units", "medres_plausibility_bands",
+            "medres_population_basis", "medres_rsr_indicators", "medres_rsr_grades",
+            "medres_rsr_fit_rows", "medres_rsr_alpha", "medres_rsr_force", "medres_rsr_weighting",
+            "medres_cluster_columns", "medres_cluster_k_min", "medres_cluster_k_max",
+            "medres_cluster_k", "medres_fudan_ranking_size",
+        ]),
+    ]
+
+
+@mart_suite("dim_provinces")
+def _(s: Settings) -> Parts:
+    return [
+        province_panel(s, names=("province_zh", "province_en")),
+        in_set("region_3", ["East", "Central", "West"]),
+        in_set("region_4", ["East", "Central", "West", "Northeast"]),
+    ]
+
+
+@mart_suite("dim_years")
+def _(s: Settings) -> Parts:
+    report_year = int(s.var("medres_year"))
+    return [
+        unique("year"),
+        between("unit_count", s.units, s.units),
+        in_set("population_basis", [s.var("medres_population_basis")]),
+        in_set("health_workforce_measure", ["health_technicians_per_1000", "health_personnel_per_1000"]),
+        # Exactly one report year, and it is medres_year.
+        derived("report_years", lambda f: f["is_report_year"].astype(bool).sum(),
+                lambda column: between(column, 1, 1)),
+        derived("report_year", lambda f: f["year"].where(f["is_report_year"].astype(bool)),
+                lambda column: between(column, report_year, report_year)),
+    ]
+
+
+@mart_suite("fct_province_per_capita")
+def _(s: Settings) -> Parts:
+    measures = ["health_technicians_per_1000", "health_personnel_per_1000"]
+    return [
+        province_panel(s),
+        not_null("population_10k", "beds_per_1000", "institutions_per_10k",
+                 "health_workforce_per_1000", "health_workforce_measure"),
+        in_set("population_basis", [s.var("medres_population_basis")]),
+        in_set("health_workforce_measure", measures),
+        between("population_10k", 0, None, strict_low=True),
+        # Every per-capita column with a band of medres_plausibility_bands, and R3 by what it counts.
+        [band(s, column) for column in ("beds_per_1000", "institutions_per_10k",
+                                        "health_expenditure_per_capita_yuan")],
+        [band_where(s, "health_workforce_per_1000", "health_workforce_measure", m) for m in measures],
+    ]
+
+
+@mart_suite("fct_province_indicator_ranks")
+def _(s: Settings) -> Parts:
+    indicators = s.indicators
+    return [
+        unique("year", "region_code", "indicator"),
+        region_checks(s),
+        names_match_codes(s),
+        # Name, column and direction as medres_rsr_indicators declares them.
+        pairs_in_set("indicator", "indicator_column", [(i["name"], i["column"]) for i in indicators]),
+        pairs_in_set("indicator", "direction",
+                     [(i["name"], i.get("direction", "positive")) for i in indicators]),
+        between("indicator_rank", 1, s.units),
+        between("weight", 0, 1, strict_low=True),
+        rows_per_group(["year", "indicator"], s.units),
+        # The weights of a unit's indicators sum to 1.
+        derived("weight_sum", lambda f: f.groupby(["year", "region_code"])["weight"].transform("sum"),
+                lambda column: between(column, 1 - FLOAT_TOLERANCE, 1 + FLOAT_TOLERANCE)),
+    ]
+
+
+@mart_suite("fct_province_rsr")
+def _(s: Settings) -> Parts:
+    n = s.units
+    return [
+        province_panel(s),
+        not_null("indicator_set", "rsr", "wrsr", "probit", "position"),
+        between("indicator_count", 1, len(s.indicators)),
+        derived("indicators_outside_setting",
+                listed_outside("indicator_set", lambda _: [i["name"] for i in s.indicators]),
+                lambda column: in_set(column, [""])),
+        between("rsr", 0, 1, strict_low=True),
+        between("wrsr", 0, 1, strict_low=True),
+        between("probit", *probit_bounds(n)),
+        between("grade", 1, s.grades),
+        pairs_in_set("grade", "grade_label", grade_pairs(s)),
+        between("position", 1, n),
+    ]
+
+
+@mart_suite("fct_rsr_evaluations")
+def _(s: Settings) -> Parts:
+    alpha = float(s.var("medres_rsr_alpha"))
+    force = bool(s.var("medres_rsr_force"))
+    weighting = ["entropy"] if s.var("medres_rsr_weighting") == "entropy" else ["equal", "custom"]
+    return [
+        unique("year"),
+        between("unit_count", s.units, s.units),
+        between("indicator_count", 1, len(s.indicators)),
+        in_set("weighting", weighting),
+        between("alpha", alpha, alpha),
+        # Graded exactly when the slope is significant (or grading is forced).
+        derived("grading_follows_alpha",
+                lambda f: (f["grading_status"] == "graded") == ((f["slope_p"] < alpha) | force),
+                lambda column: in_set(column, [True])),
+    ]
+
+
+@mart_suite("fct_rsr_regression")
+def _(s: Settings) -> Parts:
+    chosen = s.var("medres_rsr_fit_rows")
+    return [
+        unique("year", "fit_rows"),
+        pairs_in_set("fit_rows", "used_for_grading",
+                     [(v, v == chosen) for v in ("all", "distinct")]),
+        between("slope", 0, None, strict_low=True),  # RSR grows with the probit by construction
+        [between(column, 0, 1) for column in ("intercept_p", "slope_p", "f_p_value", "r_squared")],
+        between("n_points", 3, s.units),
+        rows_per_group("year", 2),
+    ]
+
+
+@mart_suite("fct_rsr_grade_thresholds")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "grade"),
+        pairs_in_set("grade", "grade_label", grade_pairs(s)),
+        between("percentile_lower", 0, 100),
+        rows_per_group("year", s.grades),
+    ]
+
+
+@mart_suite("fct_province_clusters")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "region_code", "k"),
+        region_checks(s),
+        names_match_codes(s),
+        pairs_in_set("k", "is_chosen_k", [(k, k == s.k) for k in s.k_range]),
+        between("cluster", 1, None),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="k", column_B="cluster", or_equal=True),
+        rows_per_group(["year", "k"], s.units),
+    ]
+
+
+@mart_suite("fct_cluster_agglomeration")
+def _(s: Settings) -> Parts:
+    n = s.units
+    return [
+        unique("year", "stage"),
+        between("stage", 1, n - 1),
+        # SPSS names a merge by its two lowest case numbers, the kept cluster first.
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="cluster_2", column_B="cluster_1"),
+        region_checks(s, "cluster_1_region_code"),
+        region_checks(s, "cluster_2_region_code"),
+        rows_per_group("year", n - 1),
+    ]
+
+
+@mart_suite("fct_cluster_dendrogram_leaves")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "leaf_position"),
+        unique("year", "region_code"),
+        region_checks(s),
+        between("leaf_position", 1, s.units),
+        between("case_number", 1, s.units),
+        rows_per_group("year", s.units),
+    ]
+
+
+@mart_suite("fct_cluster_diagnostics")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "k"),
+        in_set("k", s.k_range),
+        between("cophenetic_correlation", -1, 1),
+        derived("cluster_columns_outside_setting",
+                listed_outside("cluster_columns", lambda _: s.var("medres_cluster_columns")),
+                lambda column: in_set(column, [""])),
+        rows_per_group("year", len(s.k_range)),
+    ]
+
+
+@mart_suite("fct_cluster_profiles")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "cluster"),
+        in_set("k", [s.k]),
+        between("cluster", 1, s.k),
+        # Every unit is in exactly one cluster of the chosen solution, listed by name.
+        sum_per_group("year", "member_count", s.units, "members_per_year"),
+        derived("names_minus_member_count",
+                lambda f: f["members_en"].str.split(", ").str.len() - f["member_count"],
+                lambda column: between(column, 0, 0)),
+        rows_per_group("year", s.k),
+    ]
+
+
+@mart_suite("fct_cluster_profile_means")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "cluster", "indicator_column"),
+        in_set("k", [s.k]),
+        between("cluster", 1, s.k),
+        in_set("indicator_column", s.var("medres_cluster_columns")),
+        between("mean_value", 0, None, strict_low=True),
+        rows_per_group(["year", "indicator_column"], s.k),
+    ]
+
+
+@mart_suite("fct_province_quality_scores")
+def _(s: Settings) -> Parts:
+    return [
+        province_panel(s, group="edition"),
+        between("hospital_count", 0, s.ranking_size),
+        between("reputation_sum", 0, None),
+        between("research_sum", 0, None),
+        difference("total_minus_components", "total_score", ["reputation_sum", "research_sum"],
+                   FLOAT_TOLERANCE),
+        between("quality_rank", 1, s.units),
+    ]
+
+
+def seed_suites(settings: Settings) -> dict[str, Suite]:
     """One suite per seed."""
-    n = settings.expected_units
-    study_year = gxe.ExpectColumnDistinctValuesToContainSet(column="year", value_set=[settings.study_year])
-    suites = [
-        suite(
-            "ref_provinces",
-            seed_schema(types["ref_provinces"]),
-            not_null(*types["ref_provinces"]),
-            unique("year", "region_code"),
-            unique("year", "province_zh"),
-            unique("year", "province_en"),
-            region_code_format("region_code"),
-            in_set("region_3", ["East", "Central", "West"]),
-            in_set("region_4", ["East", "Central", "West", "Northeast"]),
-            study_year,
-            rows_per_group("year", n),
-        ),
-        suite(
-            "yearbook_health_resources",
-            seed_schema(types["yearbook_health_resources"]),
-            not_null(*types["yearbook_health_resources"]),
-            unique("year", "region_code"),
-            region_checks(settings),
-            names_match_codes(settings),
-            between("institutions", 1, TOTAL_CEILINGS["institutions"]),
-            between("health_personnel_10k", 0, TOTAL_CEILINGS["health_personnel_10k"], strict_low=True),
-            between("beds_10k", 0, TOTAL_CEILINGS["beds_10k"], strict_low=True),
-            between("health_expenditure_per_capita_yuan", *BANDS["health_expenditure_per_capita_yuan"]),
-            study_year,
-            rows_per_group("year", n),
-        ),
-        suite(
-            "yearbook_population",
-            seed_schema(types["yearbook_population"]),
-            not_null(*types["yearbook_population"]),
-            unique("year", "region_code"),
-            region_checks(settings),
-            names_match_codes(settings),
-            between("yearend_population_10k", 0, TOTAL_CEILINGS["yearend_population_10k"], strict_low=True),
-            between("census_population", 1, TOTAL_CEILINGS["census_population"]),
-            study_year,
-            rows_per_group("year", n),
-            ratio("census_over_yearend", "census_population", "yearend_population_10k", 10_000,
-                  POPULATION_RATIO_BAND),
-        ),
-        suite(
-            # Incomplete by design (see SOURCES.md): no row count, only what each row must satisfy.
-            "yearbook_health_technicians",
-            seed_schema(types["yearbook_health_technicians"]),
-            not_null(*types["yearbook_health_technicians"]),
-            unique("year", "region_code", "series"),
-            region_checks(settings),
-            names_match_codes(settings),
-            between("health_technicians_10k", 0, TOTAL_CEILINGS["health_technicians_10k"], strict_low=True),
-            gxe.ExpectColumnValuesToMatchRegex(column="source_url", regex=r"^https?://"),
-        ),
-        suite(
-            "fudan_hospital_rankings",
-            seed_schema(types["fudan_hospital_rankings"]),
-            not_null("edition", "rank", "hospital_zh", "source"),
-            unique("edition", "rank"),
-            unique("edition", "hospital_zh"),
-            between("rank", 1, settings.fudan_ranking_size),
-            between("reputation_score", 0, REPUTATION_MAX),
-            between("research_score", 0, RESEARCH_MAX),
-            between("total_score", 0, REPUTATION_MAX + RESEARCH_MAX),
-            in_set("hospital_zh", settings.hospitals),
-            difference("total_minus_components", "total_score",
-                       ["reputation_score", "research_score"], SCORE_TOLERANCE),
-        ),
-        suite(
-            "fudan_hospital_provinces",
-            seed_schema(types["fudan_hospital_provinces"]),
-            not_null(*types["fudan_hospital_provinces"]),
-            unique("hospital_zh"),
-            region_checks(settings),
-            names_match_codes(settings),
-        ),
-    ]
-    return {s.name: s for s in suites}
+    return {name: suite(name, *parts(settings)) for name, parts in SEED_SUITES.items()}
 
 
-def mart_suites(settings: Settings) -> dict[str, Suite]:
-    """One suite per mart; the column types are the marts' dbt contracts."""
-    n = settings.expected_units
-    k_count = settings.cluster_k_max - settings.cluster_k_min + 1
-    grades = settings.rsr_grades
-    low_probit, high_probit = probit_bounds(n)
-    suites = [
-        suite(
-            "dim_provinces",
-            mart_schema({"year": "INTEGER", "region_code": "VARCHAR", "province_zh": "VARCHAR",
-                         "province_full_zh": "VARCHAR", "province_en": "VARCHAR",
-                         "region_3": "VARCHAR", "region_4": "VARCHAR"}),
-            not_null("year", "region_code", "province_zh", "province_en", "region_3", "region_4"),
-            unique("year", "region_code"),
-            region_checks(settings),
-            names_match_codes(settings),
-            in_set("region_3", ["East", "Central", "West"]),
-            in_set("region_4", ["East", "Central", "West", "Northeast"]),
-            rows_per_group("year", n),
-        ),
-        suite(
-            "fct_province_per_capita",
-            mart_schema({"year": "INTEGER", "region_code": "VARCHAR", "province_zh": "VARCHAR",
-                         "province_en": "VARCHAR", "population_basis": "VARCHAR",
-                         "population_10k": "DOUBLE", "beds_per_1000": "DOUBLE",
-                         "institutions_per_10k": "DOUBLE", "health_workforce_per_1000": "DOUBLE",
-                         "health_workforce_measure": "VARCHAR",
-                         "health_technicians_series": "VARCHAR",
-                         "health_expenditure_per_capita_yuan": "DOUBLE"}),
-            not_null("year", "region_code", "province_zh", "population_10k", *BANDS),
-            unique("year", "region_code"),
-            region_checks(settings),
-            names_match_codes(settings),
-            in_set("population_basis", ["yearend", "census"]),
-            in_set("health_workforce_measure",
-                   ["health_technicians_per_1000", "health_personnel_per_1000"]),
-            between("population_10k", 0, TOTAL_CEILINGS["yearend_population_10k"], strict_low=True),
-            [between(column, *band) for column, band in BANDS.items()],
-            rows_per_group("year", n),
-        ),
-        suite(
-            "fct_province_rsr",
-            mart_schema({"year": "INTEGER", "region_code": "VARCHAR", "province_zh": "VARCHAR",
-                         "province_en": "VARCHAR",
-                         **{f"r{i}_value": "DOUBLE" for i in range(1, 5)},
-                         **{f"r{i}_rank": "DOUBLE" for i in range(1, 5)},
-                         "rsr": "DOUBLE", "wrsr": "DOUBLE", "frequency": "INTEGER",
-                         "cumulative_frequency": "INTEGER", "average_rank": "DOUBLE",
-                         "percentile": "DOUBLE", "probit": "DOUBLE", "rsr_fitted": "DOUBLE",
-                         "grade": "INTEGER", "grade_label": "VARCHAR", "position": "BIGINT"}),
-            not_null("year", "region_code", "rsr", "wrsr", "probit", "rsr_fitted", "grade",
-                     "grade_label", "position"),
-            unique("year", "region_code"),
-            region_checks(settings),
-            [between(f"r{i}_rank", 1, n) for i in range(1, 5)],
-            between("rsr", 0, 1, strict_low=True),
-            between("wrsr", 0, 1, strict_low=True),
-            between("percentile", 0, 1, strict_low=True),
-            between("probit", low_probit, high_probit),
-            between("grade", 1, grades),
-            in_set("grade_label", grade_labels(grades)),
-            between("frequency", 1, n),
-            between("cumulative_frequency", 1, n),
-            between("average_rank", 1, n),
-            between("position", 1, n),
-            rows_per_group("year", n),
-        ),
-        suite(
-            "fct_rsr_regression",
-            mart_schema({"year": "INTEGER", "fit_rows": "VARCHAR", "used_for_grading": "BOOLEAN",
-                         "intercept": "DOUBLE", "slope": "DOUBLE", "intercept_se": "DOUBLE",
-                         "slope_se": "DOUBLE", "intercept_t": "DOUBLE", "slope_t": "DOUBLE",
-                         "intercept_p": "DOUBLE", "slope_p": "DOUBLE", "r_squared": "DOUBLE",
-                         "adj_r_squared": "DOUBLE", "f_statistic": "DOUBLE",
-                         "f_p_value": "DOUBLE", "n_points": "INTEGER"}),
-            not_null("year", "fit_rows", "used_for_grading", "intercept", "slope", "slope_p"),
-            unique("year", "fit_rows"),
-            in_set("fit_rows", ["all", "distinct"]),
-            # RSR grows with the probit by construction: a non-positive slope is a broken fit.
-            between("slope", 0, None, strict_low=True),
-            between("slope_se", 0, None),
-            between("r_squared", 0, 1),
-            [between(column, 0, 1) for column in ("intercept_p", "slope_p", "f_p_value")],
-            between("n_points", 3, n),
-            sum_per_group("year", "used_for_grading", 1, "graded_variants_per_year"),
-            rows_per_group("year", 2),
-        ),
-        suite(
-            "fct_rsr_grade_thresholds",
-            mart_schema({"year": "INTEGER", "grade": "INTEGER", "grade_label": "VARCHAR",
-                         "percentile_lower": "DOUBLE", "probit_lower": "DOUBLE",
-                         "rsr_lower": "DOUBLE"}),
-            not_null("year", "grade", "grade_label", "percentile_lower"),
-            unique("year", "grade"),
-            between("grade", 1, grades),
-            in_set("grade_label", grade_labels(grades)),
-            between("percentile_lower", 0, 100),
-            between("probit_lower", 0, 10),
-            between("rsr_lower", 0, 1),
-            rows_per_group("year", grades),
-        ),
-        suite(
-            "fct_province_clusters",
-            mart_schema({"year": "INTEGER", "region_code": "VARCHAR", "province_zh": "VARCHAR",
-                         "province_en": "VARCHAR", "k": "INTEGER", "cluster": "INTEGER",
-                         "is_chosen_k": "BOOLEAN"}),
-            not_null("year", "region_code", "k", "cluster", "is_chosen_k"),
-            unique("year", "region_code", "k"),
-            region_checks(settings),
-            between("k", settings.cluster_k_min, settings.cluster_k_max),
-            between("cluster", 1, settings.cluster_k_max),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="k", column_B="cluster", or_equal=True),
-            rows_per_group("year", n * k_count),
-        ),
-        suite(
-            "fct_cluster_agglomeration",
-            mart_schema({"year": "INTEGER", "stage": "INTEGER", "cluster_1": "INTEGER",
-                         "cluster_2": "INTEGER", "cluster_1_region_code": "VARCHAR",
-                         "cluster_2_region_code": "VARCHAR", "coefficient": "DOUBLE",
-                         "cluster_1_first_stage": "INTEGER", "cluster_2_first_stage": "INTEGER",
-                         "next_stage": "INTEGER", "rescaled_distance": "DOUBLE"}),
-            not_null("year", "stage", "cluster_1", "cluster_2", "coefficient", "rescaled_distance"),
-            unique("year", "stage"),
-            between("stage", 1, n - 1),
-            between("cluster_1", 1, n),
-            between("cluster_2", 1, n),
-            # SPSS names a merge by its two lowest case numbers, the kept cluster first.
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="cluster_2", column_B="cluster_1"),
-            region_checks(settings, "cluster_1_region_code"),
-            region_checks(settings, "cluster_2_region_code"),
-            between("cluster_1_first_stage", 0, n - 2),
-            between("cluster_2_first_stage", 0, n - 2),
-            between("next_stage", 0, n - 1),
-            between("rescaled_distance", 0, 25),
-            rows_per_group("year", n - 1),
-        ),
-        suite(
-            "fct_cluster_dendrogram_leaves",
-            mart_schema({"year": "INTEGER", "leaf_position": "INTEGER", "region_code": "VARCHAR",
-                         "province_en": "VARCHAR", "case_number": "INTEGER"}),
-            not_null("year", "leaf_position", "region_code", "case_number"),
-            unique("year", "leaf_position"),
-            unique("year", "region_code"),
-            unique("year", "case_number"),
-            region_checks(settings),
-            between("leaf_position", 1, n),
-            between("case_number", 1, n),
-            rows_per_group("year", n),
-        ),
-        suite(
-            "fct_cluster_diagnostics",
-            mart_schema({"year": "INTEGER", "k": "INTEGER", "coefficient_at_cut": "DOUBLE",
-                         "coefficient_jump": "DOUBLE", "silhouette": "DOUBLE",
-                         "cophenetic_correlation": "DOUBLE"}),
-            not_null("year", "k", "coefficient_at_cut", "silhouette", "cophenetic_correlation"),
-            unique("year", "k"),
-            between("k", settings.cluster_k_min, settings.cluster_k_max),
-            between("silhouette", -1, 1),
-            between("cophenetic_correlation", -1, 1),
-            rows_per_group("year", k_count),
-        ),
-        suite(
-            "fct_cluster_profiles",
-            mart_schema({"year": "INTEGER", "k": "INTEGER", "cluster": "INTEGER",
-                         "member_count": "INTEGER", "members_en": "VARCHAR",
-                         "members_zh": "VARCHAR", "mean_institutions": "DOUBLE",
-                         "mean_health_personnel_10k": "DOUBLE", "mean_beds_10k": "DOUBLE",
-                         "mean_health_expenditure_per_capita_yuan": "DOUBLE"}),
-            not_null("year", "k", "cluster", "member_count", "members_en", "members_zh"),
-            unique("year", "cluster"),
-            in_set("k", [settings.cluster_k]),
-            between("cluster", 1, settings.cluster_k),
-            between("member_count", 1, n),
-            [between(column, 0, None, strict_low=True)
-             for column in ("mean_institutions", "mean_health_personnel_10k", "mean_beds_10k",
-                            "mean_health_expenditure_per_capita_yuan")],
-            # Every unit is in exactly one cluster of the chosen solution.
-            sum_per_group("year", "member_count", n, "members_per_year"),
-            rows_per_group("year", settings.cluster_k),
-        ),
-        suite(
-            "fct_province_quality_scores",
-            mart_schema({"edition": "INTEGER", "region_code": "VARCHAR", "province_zh": "VARCHAR",
-                         "province_en": "VARCHAR", "hospital_count": "INTEGER",
-                         "reputation_sum": "DOUBLE", "research_sum": "DOUBLE",
-                         "total_score": "DOUBLE", "share_of_national_total": "DOUBLE",
-                         "quality_rank": "INTEGER", "is_default_edition": "BOOLEAN"}),
-            not_null("edition", "region_code", "hospital_count", "reputation_sum", "research_sum",
-                     "total_score", "quality_rank", "is_default_edition"),
-            unique("edition", "region_code"),
-            region_checks(settings),
-            names_match_codes(settings),
-            between("hospital_count", 0, settings.fudan_ranking_size),
-            between("reputation_sum", 0, REPUTATION_MAX * settings.fudan_ranking_size),
-            between("research_sum", 0, RESEARCH_MAX * settings.fudan_ranking_size),
-            between("share_of_national_total", 0, 1),
-            between("quality_rank", 1, n),
-            difference("total_minus_components", "total_score", ["reputation_sum", "research_sum"],
-                       SCORE_TOLERANCE),
-            # Only complete editions are scored: all ranked hospitals are located in a province.
-            sum_per_group("edition", "hospital_count", settings.fudan_ranking_size,
-                          "hospitals_per_edition"),
-            rows_per_group("edition", n, "rows_per_edition"),
-        ),
-    ]
-    return {s.name: s for s in suites}
+def mart_suites(settings: Settings, contracts: Mapping[str, list[str]] | None = None
+                ) -> dict[str, Suite]:
+    """One suite per mart; the column list of each is its dbt contract's (when given)."""
+    contracts = contracts or {}
+    return {name: suite(name, *parts(settings), columns=contracts.get(name))
+            for name, parts in MART_SUITES.items()}
 
 
 # --- Running them through GX ------------------------------------------------------------------
@@ -669,6 +753,13 @@ def _context(docs: Path | None) -> gx.data_context.AbstractDataContext:
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
+def _plain(value: Any) -> Any:
+    """A value as Python prints it plainly: (2, True), not (np.int32(2), np.True_)."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v) for v in value)
+    return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
+
+
 def _describe(suite_name: str, result: Any) -> Failure:
     """Turn one failed GX expectation result into a Failure naming column and values."""
     config = result.expectation_config
@@ -688,7 +779,7 @@ def _describe(suite_name: str, result: Any) -> Failure:
         outcome = result.result or {}
         if "partial_unexpected_list" in outcome:
             detail = (f"{outcome.get('unexpected_count')} unexpected value(s), e.g. "
-                      f"{outcome['partial_unexpected_list'][:10]}")
+                      f"{[_plain(v) for v in outcome['partial_unexpected_list'][:10]]}")
         else:
             detail = f"observed {outcome.get('observed_value')!r}"
         bounds = {key: kwargs[key] for key in ("min_value", "max_value", "value", "type_",
@@ -760,23 +851,43 @@ def _reset_docs(docs: Path) -> None:
     docs.mkdir(parents=True, exist_ok=True)
 
 
+def _differences(build: Mapping[str, Any], asked: Mapping[str, Any]) -> list[str]:
+    """Vars given with --vars whose value differs from the one the published build recorded."""
+    return [f"{name} = {json.dumps(value)} (published build: {json.dumps(build.get(name))})"
+            for name, value in asked.items() if build.get(name) != value]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=Path("seeds"))
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--docs", type=Path, default=Path("reports/gx"))
     parser.add_argument("--project", type=Path, default=PROJECT_FILE,
-                        help="dbt_project.yml whose vars the suites use")
+                        help="dbt_project.yml: its vars drive the seed suites, its models/ the "
+                             "marts' contracts")
+    parser.add_argument("--vars", default=None,
+                        help="YAML mapping overriding vars of the seed suites, as dbt's --vars "
+                             "(the mart suites use the settings the published build recorded)")
     arguments = parser.parse_args(argv)
     # GX logs every validation at INFO/WARNING through its own loggers; the report below suffices.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
-    settings = load_settings(arguments.seeds, arguments.project)
-    types = seed_types(arguments.seeds)
-    seeds = read_seeds(arguments.seeds, types)
-    marts = read_marts(arguments.published)
-    published_suites = mart_suites(settings)
-    suites = {**seed_suites(settings, types), **published_suites}
+    try:
+        seeds = read_seeds(arguments.seeds, seed_types(arguments.seeds))
+        marts = read_marts(arguments.published)
+        if SETTINGS_MART not in marts:
+            raise SettingsError(f"{arguments.published / PUBLISHED_DATABASE} has no {SETTINGS_MART}: "
+                                "the settings of its build are unknown; rebuild and publish")
+        build_vars = load_vars(build_settings=marts[SETTINGS_MART])
+        seed_vars = load_vars(project_file=arguments.project, overrides=arguments.vars)
+        published_suites = mart_suites(load_settings(arguments.seeds, build_vars),
+                                       contract_columns(arguments.project.parent / "models"))
+        suites = {**seed_suites(load_settings(arguments.seeds, seed_vars)), **published_suites}
+    except SettingsError as error:
+        print(f"medres.expectations: {error}", file=sys.stderr)
+        return 2
+    for difference_ in _differences(build_vars, parse_vars(arguments.vars)):
+        print(f"medres.expectations: note: --vars {difference_}; the mart suites use the build's")
 
     unsuited = missing_suites({**seeds, **marts}, suites)
     if unsuited:
