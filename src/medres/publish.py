@@ -9,6 +9,9 @@ previous version or the complete new one, and a reader holding the old file open
 old inode without blocking the build. If anything fails before the rename, the previous files are
 untouched.
 
+``medres.duckdb`` is written in the storage format of :data:`PUBLISHED_STORAGE_VERSION`, so the
+DuckDB inside BI tools and drivers opens it even when the project's own DuckDB is newer.
+
 Usage: ``python -m medres.publish [--warehouse PATH] [--out DIR]``.
 """
 
@@ -25,6 +28,14 @@ import duckdb
 MARTS_SCHEMA = "marts"
 DEFAULT_WAREHOUSE = Path(os.environ.get("MEDRES_DUCKDB_PATH", "warehouse/medres.duckdb"))
 DEFAULT_OUT = Path("published")
+# The storage format of published/medres.duckdb. DuckDB writes its newest format by default, which
+# older DuckDB releases refuse to open ("Trying to read a database file with version number ...");
+# the DuckDB embedded in BI tools, SQL clients and drivers usually lags the project's by a release
+# or more. 'v1.1.0' is the format DuckDB 1.1 reads (storage version 64), so DuckDB 1.1.0 and every
+# later release (1.2, 1.3, 1.4, 2.x) open the file. python_tests/test_published_compat.py opens it
+# with DuckDB 1.1.3 and 1.4.5; raise the version only together with that test and the README's
+# "BI tools" section, which tells users which clients read the file.
+PUBLISHED_STORAGE_VERSION = "v1.1.0"
 
 
 def _quote(identifier: str) -> str:
@@ -96,9 +107,14 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT) -> lis
     staged_database = staged_path(out / "medres.duckdb")
     staged_database.unlink(missing_ok=True)
 
-    connection = duckdb.connect(str(staged_database))
+    connection = duckdb.connect()
     staged_parquet: list[tuple[Path, Path]] = []
     try:
+        connection.execute(
+            f"attach {_literal(str(staged_database))} as published "
+            f"(storage_version {_literal(PUBLISHED_STORAGE_VERSION)})"
+        )
+        connection.execute("use published")
         connection.execute(f"attach {_literal(str(warehouse))} as warehouse (read_only)")
         tables = mart_tables(connection, "warehouse")
         if not tables:
@@ -114,7 +130,9 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT) -> lis
             )
             staged_parquet.append((staged, final))
         connection.execute("detach warehouse")
-        connection.execute("checkpoint")
+        connection.execute("checkpoint published")
+        connection.execute("use memory")
+        connection.execute("detach published")
     except BaseException:
         connection.close()
         staged_database.unlink(missing_ok=True)
