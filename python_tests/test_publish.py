@@ -268,5 +268,6 @@ def test_make_publish_after_a_failed_dbt_build_refuses(
                                   capture_output=True, text=True, timeout=600)
     assert publish_step.returncode == 1, publish_step.stdout + publish_step.stderr
     assert "medres.publish: refused, published/ is unchanged" in publish_step.stderr
-    assert "model.medres.zz_broken: error" in publish_step.stderr
+    assert "model.medres.zz_broken: error (Runtime Error in model zz_broken" in publish_step.stderr
+    assert "a_table_that_does_not_exist does not exist" in publish_step.stderr  # dbt's cause too
     assert project.published_digest() == before

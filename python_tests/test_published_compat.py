@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import ProjectCopy
+
 from medres.publish import MARTS_SCHEMA, PUBLISHED_STORAGE_VERSION
 
 # The oldest release PUBLISHED_STORAGE_VERSION promises (1.1) and the last 1.x line, at their

@@ -124,6 +124,12 @@ def _relation_parts(relation_name: str) -> list[str]:
     return [(quoted.replace('""', '"') or bare).lower() for quoted, bare in parts]
 
 
+def _one_line(message: object, limit: int = 300) -> str:
+    """dbt's multi-line node message (``Runtime Error in model x`` then the cause) on one line."""
+    text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def load_run_results(run_results: Path) -> dict:
     if not run_results.exists():
         raise UnverifiedBuildError(
@@ -161,7 +167,7 @@ def verify_build(run_results: Path, warehouse: Path) -> dict:
     if bad:
         lines = [
             f"  {r.get('unique_id')}: {r.get('status')}"
-            + (f" ({str(r['message']).splitlines()[0][:200]})" if r.get("message") else "")
+            + (f" ({_one_line(r['message'])})" if r.get("message") else "")
             for r in bad[:MAX_LISTED]
         ]
         if len(bad) > MAX_LISTED:
