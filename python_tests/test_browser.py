@@ -1,34 +1,32 @@
 """Real-browser test: the HTML report and the dbt docs site render in headless Chromium.
 
 Chromium is Debian's package (/usr/bin/chromium, installed by scripts/install_chromium.sh when
-absent and the test runs as root). It is driven over the DevTools protocol on a pipe
-(``--remote-debugging-pipe``: commands on fd 3, replies on fd 4, NUL-terminated JSON), so the test
-needs no Selenium, chromedriver or Playwright. Pages are served by ``http.server`` on an ephemeral
-127.0.0.1 port. Everything is generated into pytest temp directories: the report from the published
-marts, the dbt docs with ``dbt docs generate --target-path <tmp>`` against a copy of the warehouse.
+absent and the test runs as root), driven by Playwright for Python (sync API; the pip wheel carries
+its own driver, and ``executable_path`` points it at Debian's Chromium, since Playwright's browser
+downloads are not possible here). Pages are served by ``http.server`` on an ephemeral 127.0.0.1 port.
+Everything is generated into pytest temp directories: the report from the published marts, the dbt
+docs with ``dbt docs generate --target-path <tmp>`` against a copy of the warehouse.
 
 The test asserts on what the browser rendered (tables and their row counts, every image loaded,
-no console errors or failed requests) and writes screenshots (to docs/images/ under `make browser-test`).
+no console errors, uncaught exceptions, failed or 4xx/5xx requests) and writes screenshots (to
+docs/images/ under `make browser-test`).
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
 import functools
 import http.server
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 from medres import report
 from medres.figures import MissingMartError
@@ -39,12 +37,14 @@ PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 # refresh the README's pictures, so an ordinary test run never rewrites tracked files.
 IMAGES = Path(os.environ.get("MEDRES_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="medres-screens-"))
 CHROMIUM = Path(os.environ.get("MEDRES_CHROMIUM", "/usr/bin/chromium"))
+# Playwright adds its own automation flags (headless, the DevTools pipe, a fresh profile).
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--remote-debugging-pipe",
-    "--window-size=1280,1000",
+    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1000",
 ]
+VIEWPORT = {"width": 1280, "height": 1000}
+TIMEOUT_MS = 60_000
 
 
 def ensure_chromium() -> Path:
@@ -60,161 +60,50 @@ def ensure_chromium() -> Path:
     return CHROMIUM
 
 
-class Browser:
-    """Minimal DevTools-protocol client of one Chromium process over the debugging pipe."""
+class WatchedPage:
+    """A Playwright page that records every problem the page reports while it is open."""
 
-    def __init__(self, binary: Path, user_data_dir: Path) -> None:
-        to_chrome_r, to_chrome_w = os.pipe()
-        from_chrome_r, from_chrome_w = os.pipe()
+    def __init__(self, browser: Browser) -> None:
+        self.page: Page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self._problems: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self._problems.append(f"exception: {error}"))
+        self.page.on("requestfailed", lambda request: self._problems.append(
+            f"request failed: {request.failure} {request.url}"))
+        self.page.on("response", self._on_response)
 
-        def child_fds() -> None:  # runs in the child: its fd 3 reads commands, fd 4 writes replies
-            read_end = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
-            write_end = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
-            os.dup2(read_end, 3)
-            os.dup2(write_end, 4)
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "assert"):
+            self._problems.append(
+                f"console {message.type}: {message.text} {message.location.get('url', '')}")
 
-        self.process = subprocess.Popen(
-            [str(binary), *FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=child_fds, close_fds=False,
-        )
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self._out = os.fdopen(to_chrome_w, "wb", buffering=0)
-        self._in = os.fdopen(from_chrome_r, "rb", buffering=0)
-        self._next_id = 0
-        self._replies: dict[int, queue.Queue] = {}
-        self.events: list[dict] = []
-        self._lock = threading.Lock()
-        self.stderr_lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+    def _on_response(self, response: Response) -> None:
+        if response.status >= 400:
+            self._problems.append(f"HTTP {response.status}: {response.url}")
 
-    def _drain_stderr(self) -> None:
-        for line in self.process.stderr:
-            self.stderr_lines.append(line.decode("utf-8", "replace"))
-
-    def _read(self) -> None:
-        buffer = b""
-        while True:
-            chunk = self._in.read(1 << 16)
-            if not chunk:
-                return
-            buffer += chunk
-            while b"\0" in buffer:
-                raw, buffer = buffer.split(b"\0", 1)
-                message = json.loads(raw)
-                if "id" in message:
-                    with self._lock:
-                        waiter = self._replies.get(message["id"])
-                    if waiter is not None:
-                        waiter.put(message)
-                else:
-                    with self._lock:
-                        self.events.append(message)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 60) -> dict:
-        with self._lock:
-            self._next_id += 1
-            message_id = self._next_id
-            waiter: queue.Queue = queue.Queue()
-            self._replies[message_id] = waiter
-        message = {"id": message_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        self._out.write(json.dumps(message).encode() + b"\0")
-        try:
-            reply = waiter.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no reply to {method} within {timeout} s; chromium stderr: "
-                               f"{''.join(self.stderr_lines)[-2000:]}") from None
-        if "error" in reply:
-            raise RuntimeError(f"{method} failed: {reply['error']}")
-        return reply.get("result", {})
-
-    def session_events(self, session: str, method: str | None = None) -> list[dict]:
-        with self._lock:
-            return [e for e in self.events if e.get("sessionId") == session
-                    and (method is None or e["method"] == method)]
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=10)
-        except Exception:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-class Page:
-    def __init__(self, browser: Browser, width: int = 1280, height: int = 1000) -> None:
-        self.browser = browser
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = browser.send(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}
-        )["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-    def send(self, method: str, params: dict | None = None, timeout: float = 60) -> dict:
-        return self.browser.send(method, params, self.session, timeout)
-
-    def goto(self, url: str, timeout: float = 60) -> None:
-        before = len(self.browser.session_events(self.session, "Page.loadEventFired"))
-        self.send("Page.navigate", {"url": url})
-        deadline = time.monotonic() + timeout
-        while len(self.browser.session_events(self.session, "Page.loadEventFired")) <= before:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not finish loading in {timeout} s")
-            time.sleep(0.05)
+    def goto(self, url: str) -> None:
+        response = self.page.goto(url, wait_until="load")
+        assert response is not None and response.ok, (url, response and response.status)
 
     def evaluate(self, expression: str):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"evaluate failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
+        return self.page.evaluate(expression)
 
     def wait_for(self, expression: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.evaluate(expression):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out waiting for {expression}")
-            time.sleep(0.2)
+        self.page.wait_for_function(expression, timeout=timeout * 1000)
 
     def problems(self) -> list[str]:
-        """Console errors, uncaught exceptions, log errors and failed or 4xx/5xx requests."""
-        found = []
-        for event in self.browser.session_events(self.session):
-            method, params = event["method"], event.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append("console: " + " ".join(str(a.get("value", a.get("description")))
-                                                     for a in params.get("args", [])))
-            elif method == "Runtime.exceptionThrown":
-                found.append(f"exception: {params['exceptionDetails']}")
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
-            elif method == "Network.loadingFailed" and not params.get("canceled"):
-                found.append(f"request failed: {params.get('errorText')}")
-            elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
-                found.append(f"HTTP {params['response']['status']}: {params['response']['url']}")
-        return found
+        """Console errors, uncaught exceptions and failed or 4xx/5xx requests so far."""
+        return list(self._problems)
 
-    def screenshot(self, path: Path, clip: dict | None = None) -> Path:
-        params: dict = {"format": "png"}
-        if clip:
-            params["clip"] = {**clip, "scale": 1}
-            params["captureBeyondViewport"] = True
-        data = self.send("Page.captureScreenshot", params)["data"]
+    def screenshot(self, path: Path, clip: dict) -> Path:
+        """A PNG of ``clip`` in page coordinates (it may reach below the viewport)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data))
+        self.page.screenshot(path=str(path), clip=clip, full_page=True)
         return path
+
+    def close(self) -> None:
+        self.page.close()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -240,13 +129,22 @@ def serve():
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser():
     binary = ensure_chromium()
-    instance = Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield instance
-    finally:
-        instance.close()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(binary), args=FLAGS,
+                                              timeout=TIMEOUT_MS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture()
+def page(browser):
+    watched = WatchedPage(browser)
+    yield watched
+    watched.close()
 
 
 @pytest.fixture(scope="module")
@@ -264,8 +162,7 @@ EXPECTED_ROWS = {
 }
 
 
-def test_report_renders_in_chromium(browser, serve, generated_report):
-    page = Page(browser)
+def test_report_renders_in_chromium(page, serve, generated_report):
     base = serve(generated_report.parent)
     page.goto(base + "index.html")
     page.wait_for("document.readyState === 'complete'")
@@ -324,7 +221,7 @@ def dbt_docs(tmp_path_factory) -> Path:
     target = tmp / "target"
     result = subprocess.run(
         [str(dbt), "docs", "generate", "--target-path", str(target), "--log-path", str(tmp)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for name in ("index.html", "manifest.json", "catalog.json"):
@@ -332,12 +229,11 @@ def dbt_docs(tmp_path_factory) -> Path:
     return target
 
 
-def test_dbt_docs_render_in_chromium(browser, serve, dbt_docs):
+def test_dbt_docs_render_in_chromium(page, serve, dbt_docs):
     manifest = json.loads((dbt_docs / "manifest.json").read_text())
     marts = sorted(n["name"] for n in manifest["nodes"].values()
                    if n["resource_type"] == "model" and n["name"].startswith(("fct_", "dim_")))
     assert "fct_province_rsr" in marts
-    page = Page(browser)
     base = serve(dbt_docs)
     page.goto(base + "index.html#!/model/model.medres.fct_province_rsr")
     page.wait_for("document.readyState === 'complete'")
@@ -360,3 +256,24 @@ def test_dbt_docs_render_in_chromium(browser, serve, dbt_docs):
     problems = [p for p in page.problems() if not any(k in p for k in known)]
     assert problems == []
     page.screenshot(IMAGES / "dbt_docs.png", {"x": 0, "y": 0, "width": 1280, "height": 900})
+
+
+def test_the_watch_sees_every_kind_of_problem(page, serve, tmp_path):
+    """The checks above are only as strong as what WatchedPage records: a page with one problem
+    of each kind must report every one of them."""
+    (tmp_path / "broken.html").write_text(
+        "<!doctype html><title>broken</title><body>"
+        "<img src='missing.png'>"
+        "<script>console.error('an error on the console');"
+        "fetch('http://127.0.0.1:9/unreachable').catch(() => {});"
+        "setTimeout(() => { throw new Error('an uncaught exception'); }, 0);</script>"
+    )
+    page.goto(serve(tmp_path) + "broken.html")
+    page.wait_for("document.images[0].complete")
+    page.page.wait_for_timeout(500)
+    problems = "\n".join(page.problems())
+    assert "console error: an error on the console" in problems
+    assert "exception: an uncaught exception" in problems
+    assert "HTTP 404:" in problems and "missing.png" in problems
+    assert "request failed:" in problems and "/unreachable" in problems
+    assert page.evaluate("document.images[0].naturalWidth") == 0

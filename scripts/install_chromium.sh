@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install Debian's headless-capable Chromium for the browser test (python_tests/test_browser.py).
 # Idempotent: does nothing when /usr/bin/chromium is already there. Needs root (apt-get).
-# The test drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe), so no
-# chromium-driver / Selenium / Playwright is needed.
+# The test drives it with Playwright for Python (launch(executable_path=...)): Playwright's own
+# browser download is never used, and no chromium-driver / Selenium is needed.
 set -euo pipefail
 
 CHROMIUM="${MEDRES_CHROMIUM:-/usr/bin/chromium}"
