@@ -184,7 +184,7 @@ class Settings:
 def load_settings(seeds: Path, variables: Mapping[str, Any]) -> Settings:
     """Settings from ``variables`` (:func:`load_vars`) and the reference sets of the seeds."""
     provinces = pd.read_csv(seeds / "reference" / "ref_provinces.csv", dtype=str)
-    hospitals = pd.read_csv(seeds / "fudan" / "fudan_hospital_provinces.csv", dtype=str)
+    hospitals = pd.read_csv(seeds / "fudan" / "fudan_hospital_aliases.csv", dtype=str)
     return Settings(
         vars=dict(variables),
         region_codes=sorted(provinces["region_code"].str.strip().unique()),
@@ -479,9 +479,41 @@ def _(s: Settings) -> Parts:
     ]
 
 
-@seed_suite("fudan_hospital_provinces")
+@seed_suite("fudan_hospitals")
 def _(s: Settings) -> Parts:
-    return [unique("hospital_zh"), region_checks(s), names_match_codes(s)]
+    return [unique("hospital_id"), unique("hospital_zh"), region_checks(s), names_match_codes(s)]
+
+
+@seed_suite("fudan_hospital_aliases")
+def _(s: Settings) -> Parts:
+    return [unique("hospital_zh"), not_null("hospital_id")]
+
+
+@seed_suite("ref_land_area")
+def _(s: Settings) -> Parts:
+    return [unique("region_code"), region_checks(s), names_match_codes(s),
+            between("land_area_10k_ha", 0, None, strict_low=True), rows_per_group("vintage_year", s.units)]
+
+
+@seed_suite("city_health_resources")
+def _(s: Settings) -> Parts:
+    return [unique("year", "city_code"), region_code_format("city_code"),
+            in_set("province_code", s.region_codes), between("population_10k", 0, None)]
+
+
+@seed_suite("city_name_codes")
+def _(s: Settings) -> Parts:
+    return [region_code_format("city_code")]
+
+
+@seed_suite("city_cell_repairs")
+def _(s: Settings) -> Parts:
+    return [unique("edition", "cell"), not_null("edition", "cell", "printed", "reason")]
+
+
+@seed_suite("acknowledged_changes")
+def _(s: Settings) -> Parts:
+    return [unique("year", "region_code", "column")]
 
 
 # Marts: what the published file promises its readers.
@@ -714,6 +746,99 @@ def _(s: Settings) -> Parts:
         difference("total_minus_components", "total_score", ["reputation_sum", "research_sum"],
                    FLOAT_TOLERANCE),
         between("quality_rank", 1, s.units),
+    ]
+
+
+# The inequality lens: what its published numbers promise a reader.
+
+INEQUALITY_WEIGHTS = ["population", "land_area"]
+THEIL_FORMS = ["theil_t", "theil_l"]
+
+
+def inequality_resources(s: Settings) -> gxe.Expectation:
+    return in_set("resource", s.var("medres_inequality_resources"))
+
+
+@mart_suite("fct_inequality_gini")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "resource", "weight_basis"),
+        inequality_resources(s),
+        in_set("weight_basis", INEQUALITY_WEIGHTS),
+        between("gini", 0, 1),
+        rows_per_group(["year", "resource"], len(INEQUALITY_WEIGHTS)),
+    ]
+
+
+@mart_suite("fct_lorenz_curves")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "resource", "weight_basis", "point"),
+        inequality_resources(s),
+        in_set("weight_basis", INEQUALITY_WEIGHTS),
+        between("cumulative_weight_share", 0, 1 + FLOAT_TOLERANCE),
+        between("cumulative_resource_share", 0, 1 + FLOAT_TOLERANCE),
+        # A Lorenz curve never rises above the line of equality.
+        derived("lorenz_above_equality",
+                lambda f: f["cumulative_resource_share"] - f["cumulative_weight_share"],
+                lambda column: between(column, None, FLOAT_TOLERANCE)),
+        rows_per_group(["year", "resource", "weight_basis"], s.units + 1),
+    ]
+
+
+@mart_suite("fct_inequality_theil")
+def _(s: Settings) -> Parts:
+    groupings = s.var("medres_inequality_groupings")
+    return [
+        unique("year", "resource", "theil_form", "grouping", "component"),
+        inequality_resources(s),
+        in_set("theil_form", THEIL_FORMS),
+        in_set("grouping", groupings),
+        in_set("component", ["total", "between", "within"]),
+        between("theil_value", -FLOAT_TOLERANCE, None),
+        # The parts' contributions sum to 100 % per decomposition (the total row holds 100).
+        derived("contributions_sum_to_200",
+                lambda f: f.groupby(["year", "resource", "theil_form", "grouping"])[
+                    "contribution_pct"].transform("sum"),
+                lambda column: between(column, 200 - 1e-6, 200 + 1e-6)),
+        rows_per_group(["year", "resource"], 3 * len(THEIL_FORMS) * len(groupings)),
+    ]
+
+
+@mart_suite("fct_inequality_theil_groups")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "resource", "theil_form", "grouping", "region_group"),
+        inequality_resources(s),
+        in_set("theil_form", THEIL_FORMS),
+        in_set("region_group", ["East", "Central", "West", "Northeast"]),
+        between("resource_share", 0, 1),
+        between("population_share", 0, 1),
+        between("n_units", 1, s.units),
+    ]
+
+
+@mart_suite("fct_province_agglomeration")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "region_code", "resource"),
+        region_checks(s),
+        inequality_resources(s),
+        [between(column, 0, 1) for column in ("resource_share", "population_share", "area_share")],
+        [between(column, 0, None, strict_low=True) for column in ("pad", "hrad_pad_ratio")],
+        between("hrad", 0, None),
+        rows_per_group(["year", "resource"], s.units),
+    ]
+
+
+@mart_suite("fct_indicator_dispersion")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "indicator"),
+        between("n_units", s.units, s.units),
+        between("cv", 0, None),
+        between("weighted_cv", 0, None),
+        between("mean_value", 0, None, strict_low=True),
     ]
 
 
