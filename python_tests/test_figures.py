@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from conftest import ProjectCopy
 from medres import figures
 
-ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory) -> tuple[Path, dict[str, figures.FigureResult]]:
+def published(shared_built_project: ProjectCopy) -> Path:
+    """The marts of a temporary build (conftest), never the working tree's published/."""
+    return shared_built_project.published
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory, published) -> tuple[Path, dict[str, figures.FigureResult]]:
     out = tmp_path_factory.mktemp("figures")
     try:
-        results = figures.generate(figures.Marts(PUBLISHED), out)
+        results = figures.generate(figures.Marts(published), out)
     except figures.MissingMartError as error:
         pytest.fail(f"figures need the published marts (dbt build, then medres.publish): {error}")
     return out, {r.name: r for r in results}
@@ -51,12 +55,14 @@ def test_maps_draw_31_provinces_with_credit(drawn, name):
     assert "Beijing" in text and "Xinjiang" in text  # English labels, no CJK needed
 
 
-def test_dendrogram_labels_every_leaf_and_marks_the_cut(drawn):
+def test_dendrogram_labels_every_leaf_and_marks_the_cut(drawn, published):
     out, results = drawn
     root = ET.parse(out / "dendrogram.svg").getroot()
     text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
-    leaves = figures.Marts(PUBLISHED)("fct_cluster_dendrogram_leaves")
-    year = int(leaves["year"].max())
+    marts = figures.Marts(published)
+    leaves = marts("fct_cluster_dendrogram_leaves")
+    year = figures.report_year(marts("dim_years"))  # the year the figures are drawn for
+    assert "Dendrogram of the totals clustering, 2020" in text  # default medres_year
     for name in leaves.loc[leaves["year"] == year, "province_en"]:
         assert name in text, name
     assert "Rescaled distance" in text and "25" in text
@@ -73,16 +79,14 @@ def test_rsr_and_bar_figures_carry_their_content(drawn):
         assert label in bars
 
 
-def test_missing_mart_is_named(tmp_path):
-    published = tmp_path / "published"
-    (published / "parquet").mkdir(parents=True)
+def test_missing_mart_is_named(tmp_path, published):
+    partial = tmp_path / "published"
+    (partial / "parquet").mkdir(parents=True)
     for name in ("fct_province_rsr", "fct_rsr_regression", "fct_rsr_grade_thresholds"):
-        source = PUBLISHED / "parquet" / f"{name}.parquet"
-        if source.exists():
-            shutil.copy(source, published / "parquet")
+        shutil.copy(published / "parquet" / f"{name}.parquet", partial / "parquet")
     with pytest.raises(figures.MissingMartError, match="fct_cluster_agglomeration"):
-        figures.generate(figures.Marts(published), tmp_path / "out")
-    assert figures.main(["--published", str(published), "--out", str(tmp_path / "o")]) == 2
+        figures.generate(figures.Marts(partial), tmp_path / "out")
+    assert figures.main(["--published", str(partial), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "out").exists(), "nothing is drawn when a mart is missing"
 
 

@@ -3,7 +3,6 @@ escaping, offline (no external URL, no script)."""
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import ProjectCopy
 from medres import report
 from medres.figures import MissingMartError
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 REFERENCE = ROOT / "reference" / "study_2020"
 
 
@@ -65,10 +64,16 @@ class Tables(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def published(shared_built_project: ProjectCopy) -> Path:
+    """The marts of a temporary build (conftest), never the working tree's published/."""
+    return shared_built_project.published
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, published):
     out = tmp_path_factory.mktemp("reports")
     try:
-        index = report.build(PUBLISHED, out)
+        index = report.build(published, out)
     except MissingMartError as error:
         pytest.fail(f"the report needs the published marts: {error}")
     page = index.read_text(encoding="utf-8")
@@ -119,21 +124,31 @@ def test_table10_percentiles_and_probits_match_but_rsr_cutoffs_differ(built):
         assert "diff" in row[7][1]  # fitted RSR cut-off depends on medres's regression
 
 
-def test_table1_groups_match_under_the_renumbering(built):
+def test_table1_groups_match_under_the_renumbering(built, published):
     _, _, parsed = built
     flagged = [r[0][0] for r in parsed.tables["table-1"] if "diff" in r[-1][1]]
-    clusters = report.Marts(PUBLISHED)("fct_province_clusters")
-    chosen = clusters[clusters["is_chosen_k"].astype(bool)]
+    clusters = report.Marts(published)("fct_province_clusters")
+    chosen = clusters[clusters["is_chosen_k"].astype(bool) & (clusters["year"] == report.STUDY_YEAR)]
+    assert len(chosen) == 31
     study = pd.read_csv(REFERENCE / "table1_groups.csv")
     merged = study.merge(chosen, on="province_en")
     assert sorted(flagged) == sorted(merged.loc[merged["cluster"] != merged["medres_cluster"],
                                                 "province_en"])
 
 
-def test_table9_flags_r_text(built):
+def test_table9_r_text_and_r_squared(built, published):
     _, _, parsed = built
+    regression = report.Marts(published)("fct_rsr_regression")
+    fit = regression[(regression["year"] == report.STUDY_YEAR)
+                     & regression["used_for_grading"].astype(bool)].iloc[0]
     r_text = row_of(parsed.tables["table-9"], "r_text")
-    assert r_text[2][0] == "0.990" and "diff" in r_text[3][1]
+    r_squared = row_of(parsed.tables["table-9"], "r_squared")
+    # medres's R = √R² of its 2020 fit; with real health technicians as R3 it is 0.990, the value
+    # of the study's text (whose own Table 9 R² = 0.957 gives 0.978, see Errata).
+    assert r_text[2][0] == "0.990" and r_text[3][0] == f"{fit['r_squared'] ** 0.5:.3f}" == "0.990"
+    assert "diff" not in r_text[3][1]
+    assert r_squared[2][0] == "0.957" and r_squared[3][0] == f"{fit['r_squared']:.3f} ≠" == "0.981 ≠"
+    assert "diff" in r_squared[3][1]
 
 
 def test_errata_list_the_known_inconsistencies(built):
@@ -143,8 +158,12 @@ def test_errata_list_the_known_inconsistencies(built):
                      "missing ranks 30, 31", "11 (4×)", "√0.957 = 0.978", "R = 0.990",
                      "557.48 billion", "5,574.83", "1.2 trillion", "12,098.65",
                      "the fourth level", "Ningxia", "more than 77000", "42,016",
-                     "health_personnel_per_1000", "Total health expenses (Billion)"):
+                     "Total health expenses (Billion)"):
         assert evidence in errata or report.esc(evidence) in errata, evidence
+    # R3 is health technicians in every year now: the old deviation note (R3 = health personnel)
+    # is gone from the whole page, not only from the errata.
+    assert "health_personnel_per_1000" not in page
+    assert "health_technicians_per_1000" in page
 
 
 def test_offline_and_escaped(built):
@@ -166,16 +185,25 @@ def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
     table8 = pd.read_csv(REFERENCE / "table8_rsr_ranks.csv")
     fixture = pd.read_csv(ROOT / "python_tests" / "data" / "rsr_study_table8.csv")
     pd.testing.assert_frame_equal(table8, fixture)
+    # The seeds hold the NBS series (2 decimals); the study prints them rounded to one decimal
+    # (institutions and the Yearbook's expenditure exactly).
     totals = pd.read_csv(REFERENCE / "tables2_6_totals.csv")
-    seed = pd.read_csv(ROOT / "seeds" / "yearbook" / "yearbook_health_resources.csv",
-                       dtype={"region_code": str})
     names = pd.read_csv(ROOT / "seeds" / "reference" / "ref_provinces.csv",
                         dtype={"region_code": str})
-    seed = seed.merge(names[["region_code", "province_en"]], on="region_code")
+    seed = names[["region_code", "province_en"]]
+    for file, column in (("nbs/nbs_institutions", "institutions"),
+                         ("nbs/nbs_health_personnel", "health_personnel_10k"),
+                         ("nbs/nbs_beds", "beds_10k"),
+                         ("yearbook/yearbook_health_expenditure",
+                          "health_expenditure_per_capita_yuan")):
+        series = pd.read_csv(ROOT / "seeds" / f"{file}.csv", dtype={"region_code": str})
+        series = series[series["year"] == report.STUDY_YEAR]
+        seed = seed.merge(series[["region_code", column]], on="region_code")
     merged = totals.merge(seed, on="province_en", suffixes=("_study", "_seed"))
     assert len(merged) == 31
-    for column, _, _ in report.TOTAL_COLUMNS:
-        assert (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max() < 1e-9, column
+    for column, _, decimals in report.TOTAL_COLUMNS:
+        gap = (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max()
+        assert gap <= 0.5 * 10 ** -decimals + 1e-9, column
     grades = pd.read_csv(REFERENCE / "table11_grades.csv")
     assert sorted(grades["province_en"]) == sorted(table8["province"])
     assert grades.groupby("grade").size().tolist() == [2, 7, 14, 7, 1]
