@@ -576,8 +576,8 @@ def rsr_probit_figure(marts: Marts, year: int, out: Path) -> FigureResult:
     for row in thresholds.dropna(subset=["probit_lower"]).itertuples(index=False):
         ax.axvline(row.probit_lower, color="#999999", linestyle=":", linewidth=0.9)
         ax.axhline(row.rsr_lower, color="#999999", linestyle="--", linewidth=0.7)
-        ax.text(row.probit_lower, ax.get_ylim()[0], f" {row.probit_lower:g}", fontsize=6,
-                color="#666666", va="bottom")
+        ax.text(row.probit_lower, ax.get_ylim()[1], f" {row.probit_lower:g}", fontsize=6,
+                color="#666666", va="top")
         ax.text(xs[0], row.rsr_lower, f"{row.rsr_lower:.3f} ", fontsize=6, color="#666666",
                 va="bottom")
     lowest = thresholds.iloc[-1]
@@ -749,8 +749,7 @@ def trend_rsr_grades_figure(marts: Marts, out: Path) -> FigureResult:
     thresholds = marts("fct_rsr_grade_thresholds")
     grades = sorted(int(g) for g in thresholds["grade"].unique())
     palette = grade_palette(grades)
-    cmap = ListedColormap([palette[g] for g in grades])
-    cmap.set_bad("#dddddd")
+    cmap = ListedColormap([palette[g] for g in grades]).with_extremes(bad="#dddddd")
     values = np.ma.masked_invalid(matrix.to_numpy(dtype=float))
     fig, ax = plt.subplots(figsize=(1.0 + 0.62 * matrix.shape[1] + 1.6, 0.24 * len(matrix) + 1.9))
     ax.imshow(values, cmap=cmap, vmin=grades[0] - 0.5, vmax=grades[-1] + 0.5, aspect="auto")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -231,16 +230,17 @@ class Context:
                 if built.get(name, UNRECORDED) != STUDY_SETTINGS[name]]
 
 
-def settings_note(context: Context, comparison: str, what: str) -> str:
-    """HTML note replacing a comparison whose settings differ from the study's ('' if none do)."""
+def settings_note(context: Context, comparison: str, what: str, note_id: str | None = None) -> str:
+    """HTML note replacing a comparison whose settings differ from the study's ('' if none do);
+    its id is ``note-<comparison>`` unless ``note_id`` is given."""
     differing = context.differing_settings(comparison)
     if not differing:
         return ""
     text = "; ".join(
         f"{name} = {'not recorded' if built is UNRECORDED else figures.format_setting(built)}"
         f" (the study: {figures.format_setting(study)})" for name, built, study in differing)
-    return (f'<p class="settings-note" id="note-{esc(comparison)}" data-comparison='
-            f'"{esc(comparison)}">{esc(what)} not compared with the study: the marts were built '
+    return (f'<p class="settings-note" id="{esc(note_id or "note-" + comparison)}" '
+            f'data-comparison="{esc(comparison)}">{esc(what)} not compared with the study: the marts were built '
             f"with {esc(text)}, so the printed values are not what these settings would "
             "reproduce.</p>")
 
@@ -573,7 +573,8 @@ def grade_results(context: Context) -> str:
     """The Results paragraph of the per-capita section: how many of the study year's grades
     agree with Table 11 and why the others differ (computed, not written in)."""
     if context.differing_settings("table-11"):
-        return settings_note(context, "table-11", "Grade agreement (Table 11)")
+        return settings_note(context, "table-11", "Grade agreement with Table 11",
+                             note_id="note-grade-agreement")
     result = grade_agreement(context)
     diff = result.differences
     n_diff = len(diff)
