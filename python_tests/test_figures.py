@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
+from conftest import ProjectCopy
 
 from medres import figures
 
-ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory) -> tuple[Path, dict[str, figures.FigureResult]]:
+def published(shared_built_project: ProjectCopy) -> Path:
+    """The marts of a temporary build (conftest), never the working tree's published/."""
+    return shared_built_project.published
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory, published) -> tuple[Path, dict[str, figures.FigureResult]]:
     out = tmp_path_factory.mktemp("figures")
     try:
-        results = figures.generate(figures.Marts(PUBLISHED), out)
+        results = figures.generate(figures.Marts(published), out)
     except figures.MissingMartError as error:
         pytest.fail(f"figures need the published marts (dbt build, then medres.publish): {error}")
     return out, {r.name: r for r in results}
@@ -51,12 +56,14 @@ def test_maps_draw_31_provinces_with_credit(drawn, name):
     assert "Beijing" in text and "Xinjiang" in text  # English labels, no CJK needed
 
 
-def test_dendrogram_labels_every_leaf_and_marks_the_cut(drawn):
+def test_dendrogram_labels_every_leaf_and_marks_the_cut(drawn, published):
     out, results = drawn
     root = ET.parse(out / "dendrogram.svg").getroot()
     text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
-    leaves = figures.Marts(PUBLISHED)("fct_cluster_dendrogram_leaves")
-    year = int(leaves["year"].max())
+    marts = figures.Marts(published)
+    leaves = marts("fct_cluster_dendrogram_leaves")
+    year = figures.report_year(marts("dim_years"))  # the year the figures are drawn for
+    assert "Dendrogram of the totals clustering, 2020" in text  # default medres_year
     for name in leaves.loc[leaves["year"] == year, "province_en"]:
         assert name in text, name
     assert "Rescaled distance" in text and "25" in text
@@ -69,20 +76,99 @@ def test_rsr_and_bar_figures_carry_their_content(drawn):
     rsr = " ".join(ET.parse(out / "rsr_probit.svg").getroot().itertext())
     assert "Probit" in rsr and "fit: RSR =" in rsr and "grade 1" in rsr
     bars = " ".join(ET.parse(out / "per_capita_indicators.svg").getroot().itertext())
-    for label in ("R1 beds per 1,000", "R2 institutions", "R3", "R4 health expenditure"):
+    for label in ("R1 beds per 1,000", "R2 institutions", "R3 health technicians per 1,000",
+                  "R4 health expenditure"):
         assert label in bars
+    assert "health personnel" not in bars
 
 
-def test_missing_mart_is_named(tmp_path):
-    published = tmp_path / "published"
-    (published / "parquet").mkdir(parents=True)
+def svg_text(out: Path, name: str) -> str:
+    return " ".join("".join(t.itertext()) for t in ET.parse(out / f"{name}.svg").getroot().iter(f"{SVG}text"))
+
+
+def test_figures_state_their_build_settings(drawn):
+    out, _ = drawn
+    for name, settings in figures.FIGURE_SETTINGS.items():
+        text = svg_text(out, name)
+        assert "Settings:" in text, name
+        for setting in settings:
+            assert f"{setting}=" in text, (name, setting)
+    assert 'medres_cluster_linkage="average"' in svg_text(out, "dendrogram")
+    assert "medres_rsr_grades=5" in svg_text(out, "rsr_probit")
+    assert "grade 5 (Low) has no lower bound" in svg_text(out, "rsr_probit")
+
+
+def overlapping(boxes: dict[str, tuple[float, float, float, float]]) -> list[tuple[str, str]]:
+    names = list(boxes)
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ax0, ay0, ax1, ay1 = boxes[a]
+            bx0, by0, bx1, by1 = boxes[b]
+            if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                pairs.append((a, b))
+    return pairs
+
+
+def test_rsr_probit_labels_do_not_overlap(drawn):
+    _, results = drawn
+    boxes = results["rsr_probit"].label_boxes
+    assert len(boxes) == 31 and "Beijing" in boxes
+    assert overlapping(boxes) == []
+    # Yunnan and Hebei share RSR 0.435 (one point): their labels are still apart.
+    assert boxes["Yunnan"] != boxes["Hebei"]
+
+
+def test_place_labels_separates_coincident_points():
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=150)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    points = [(5.0, 5.0)] * 8 + [(5.2, 5.1)] * 4
+    labels = [f"Province {i}" for i in range(len(points))]
+    boxes = figures.place_labels(ax, points, labels)
+    extents = {label: tuple(box.extents) for label, box in zip(labels, boxes)}
+    assert overlapping(extents) == []
+    # The naive placement (every label at the same offset) overlaps: the check is not vacuous.
+    naive = [ax.annotate(label, p, xytext=(4, 0), textcoords="offset points", fontsize=5.5)
+             for label, p in zip(labels, points)]
+    renderer = fig.canvas.get_renderer()
+    assert overlapping({t.get_text(): tuple(t.get_window_extent(renderer).extents) for t in naive})
+    plt.close(fig)
+
+
+def test_trend_figures_carry_years_regions_and_indicator_sets(drawn):
+    out, _ = drawn
+    trend = svg_text(out, "trend_per_capita")
+    for label in ("31 provinces", "East", "Central", "West", "2016", "2024",
+                  "R1 beds per 1,000", "R3 health technicians per 1,000", "R4 only for 2020"):
+        assert label in trend, label
+    grades = svg_text(out, "trend_rsr_grades")
+    assert grades.count("r1–r4") == 1 and grades.count("r1–r3") == 8
+    assert "Beijing" in grades and "Xinjiang" in grades
+    quality = svg_text(out, "trend_quality_scores")
+    assert "edition 2020" in quality and "edition 2021" in quality and "Beijing" in quality
+
+
+def test_regional_per_capita_is_a_ratio_of_sums(published):
+    marts = figures.Marts(published)
+    trend = figures.regional_per_capita(marts).set_index(["year", "area", "indicator_column"])
+    per_capita = marts("fct_province_per_capita")
+    rows = per_capita[per_capita["year"] == 2016]
+    expected = (rows["institutions_per_10k"] * rows["population_10k"]).sum() / rows["population_10k"].sum()
+    assert trend.loc[(2016, "31 provinces", "institutions_per_10k"), "value"] == pytest.approx(expected)
+    assert trend.loc[(2016, "31 provinces", "institutions_per_10k"), "provinces"] == 31
+    assert trend.loc[(2020, "East", "beds_per_1000"), "provinces"] == 11
+    assert (2016, "31 provinces", "health_expenditure_per_capita_yuan") not in trend.index
+
+
+def test_missing_mart_is_named(tmp_path, published):
+    partial = tmp_path / "published"
+    (partial / "parquet").mkdir(parents=True)
     for name in ("fct_province_rsr", "fct_rsr_regression", "fct_rsr_grade_thresholds"):
-        source = PUBLISHED / "parquet" / f"{name}.parquet"
-        if source.exists():
-            shutil.copy(source, published / "parquet")
+        shutil.copy(published / "parquet" / f"{name}.parquet", partial / "parquet")
     with pytest.raises(figures.MissingMartError, match="fct_cluster_agglomeration"):
-        figures.generate(figures.Marts(published), tmp_path / "out")
-    assert figures.main(["--published", str(published), "--out", str(tmp_path / "o")]) == 2
+        figures.generate(figures.Marts(partial), tmp_path / "out")
+    assert figures.main(["--published", str(partial), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "out").exists(), "nothing is drawn when a mart is missing"
 
 

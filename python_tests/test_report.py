@@ -3,28 +3,32 @@ escaping, offline (no external URL, no script)."""
 
 from __future__ import annotations
 
-import os
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
+import yaml
+from conftest import PIPELINE, ProjectCopy, copy_project
 
 from medres import report
 from medres.figures import MissingMartError
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 REFERENCE = ROOT / "reference" / "study_2020"
 
 
 class Tables(HTMLParser):
-    """Rows of every table[id]: list of cells (text, classes)."""
+    """Rows of every table[id]: list of cells (text, classes); header texts per table."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tables: dict[str, list[list[tuple[str, str]]]] = {}
+        self.headers: dict[str, list[str]] = {}
+        self._th = None
         self.images: list[str] = []
         self.links: list[str] = []
         self.scripts = 0
@@ -43,6 +47,8 @@ class Tables(HTMLParser):
             self.tables[self._table].append([])
         elif tag == "td" and self._table and self._in_body:
             self._cell = ["", attrs.get("class") or ""]
+        elif tag == "th" and self._table and not self._in_body:
+            self._th = ""
         elif tag == "img":
             self.images.append(attrs["src"])
         elif tag in ("a", "link") and "href" in attrs:
@@ -51,6 +57,9 @@ class Tables(HTMLParser):
             self.scripts += 1
 
     def handle_endtag(self, tag):
+        if tag == "th" and self._th is not None:
+            self.headers.setdefault(self._table, []).append(self._th.strip())
+            self._th = None
         if tag == "td" and self._cell is not None:
             self.tables[self._table][-1].append((self._cell[0].strip(), self._cell[1]))
             self._cell = None
@@ -62,13 +71,21 @@ class Tables(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell[0] += data
+        if self._th is not None:
+            self._th += data
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def published(shared_built_project: ProjectCopy) -> Path:
+    """The marts of a temporary build (conftest), never the working tree's published/."""
+    return shared_built_project.published
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, published):
     out = tmp_path_factory.mktemp("reports")
     try:
-        index = report.build(PUBLISHED, out)
+        index = report.build(published, out)
     except MissingMartError as error:
         pytest.fail(f"the report needs the published marts: {error}")
     page = index.read_text(encoding="utf-8")
@@ -84,7 +101,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == 6
+    assert len(parsed.images) == 9
     for src in parsed.images:
         assert (out / src).exists(), src
 
@@ -94,7 +111,9 @@ def test_tables_have_the_expected_rows(built):
     expected = {"table-1": 31, "tables-2-6-rows": 31, "tables-2-6-profiles": 25, "table-8": 31,
                 "table-9": 11, "table-10": 5, "table-11": 31, "table-11-grades": 5,
                 "quality-scores": 31, "errata-table8-rsr": 31, "errata-ocr": 8,
-                "cluster-profiles": 5}
+                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 19,
+                "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
+                "table-11-differences": 11}
     for table_id, rows in expected.items():
         assert len(parsed.tables[table_id]) == rows, table_id
 
@@ -119,21 +138,31 @@ def test_table10_percentiles_and_probits_match_but_rsr_cutoffs_differ(built):
         assert "diff" in row[7][1]  # fitted RSR cut-off depends on medres's regression
 
 
-def test_table1_groups_match_under_the_renumbering(built):
+def test_table1_groups_match_under_the_renumbering(built, published):
     _, _, parsed = built
     flagged = [r[0][0] for r in parsed.tables["table-1"] if "diff" in r[-1][1]]
-    clusters = report.Marts(PUBLISHED)("fct_province_clusters")
-    chosen = clusters[clusters["is_chosen_k"].astype(bool)]
+    clusters = report.Marts(published)("fct_province_clusters")
+    chosen = clusters[clusters["is_chosen_k"].astype(bool) & (clusters["year"] == report.STUDY_YEAR)]
+    assert len(chosen) == 31
     study = pd.read_csv(REFERENCE / "table1_groups.csv")
     merged = study.merge(chosen, on="province_en")
     assert sorted(flagged) == sorted(merged.loc[merged["cluster"] != merged["medres_cluster"],
                                                 "province_en"])
 
 
-def test_table9_flags_r_text(built):
+def test_table9_r_text_and_r_squared(built, published):
     _, _, parsed = built
+    regression = report.Marts(published)("fct_rsr_regression")
+    fit = regression[(regression["year"] == report.STUDY_YEAR)
+                     & regression["used_for_grading"].astype(bool)].iloc[0]
     r_text = row_of(parsed.tables["table-9"], "r_text")
-    assert r_text[2][0] == "0.990" and "diff" in r_text[3][1]
+    r_squared = row_of(parsed.tables["table-9"], "r_squared")
+    # medres's R = √R² of its 2020 fit; with real health technicians as R3 it is 0.990, the value
+    # of the study's text (whose own Table 9 R² = 0.957 gives 0.978, see Errata).
+    assert r_text[2][0] == "0.990" and r_text[3][0] == f"{fit['r_squared'] ** 0.5:.3f}" == "0.990"
+    assert "diff" not in r_text[3][1]
+    assert r_squared[2][0] == "0.957" and r_squared[3][0] == f"{fit['r_squared']:.3f} ≠" == "0.981 ≠"
+    assert "diff" in r_squared[3][1]
 
 
 def test_errata_list_the_known_inconsistencies(built):
@@ -143,8 +172,12 @@ def test_errata_list_the_known_inconsistencies(built):
                      "missing ranks 30, 31", "11 (4×)", "√0.957 = 0.978", "R = 0.990",
                      "557.48 billion", "5,574.83", "1.2 trillion", "12,098.65",
                      "the fourth level", "Ningxia", "more than 77000", "42,016",
-                     "health_personnel_per_1000", "Total health expenses (Billion)"):
+                     "Total health expenses (Billion)"):
         assert evidence in errata or report.esc(evidence) in errata, evidence
+    # R3 is health technicians in every year now: the old deviation note (R3 = health personnel)
+    # is gone from the whole page, not only from the errata.
+    assert "health_personnel_per_1000" not in page
+    assert "health_technicians_per_1000" in page
 
 
 def test_offline_and_escaped(built):
@@ -166,16 +199,236 @@ def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
     table8 = pd.read_csv(REFERENCE / "table8_rsr_ranks.csv")
     fixture = pd.read_csv(ROOT / "python_tests" / "data" / "rsr_study_table8.csv")
     pd.testing.assert_frame_equal(table8, fixture)
+    # The seeds hold the NBS series (2 decimals); the study prints them rounded to one decimal
+    # (institutions and the Yearbook's expenditure exactly).
     totals = pd.read_csv(REFERENCE / "tables2_6_totals.csv")
-    seed = pd.read_csv(ROOT / "seeds" / "yearbook" / "yearbook_health_resources.csv",
-                       dtype={"region_code": str})
     names = pd.read_csv(ROOT / "seeds" / "reference" / "ref_provinces.csv",
                         dtype={"region_code": str})
-    seed = seed.merge(names[["region_code", "province_en"]], on="region_code")
+    seed = names[["region_code", "province_en"]]
+    for file, column in (("nbs/nbs_institutions", "institutions"),
+                         ("nbs/nbs_health_personnel", "health_personnel_10k"),
+                         ("nbs/nbs_beds", "beds_10k"),
+                         ("yearbook/yearbook_health_expenditure",
+                          "health_expenditure_per_capita_yuan")):
+        series = pd.read_csv(ROOT / "seeds" / f"{file}.csv", dtype={"region_code": str})
+        series = series[series["year"] == report.STUDY_YEAR]
+        seed = seed.merge(series[["region_code", column]], on="region_code")
     merged = totals.merge(seed, on="province_en", suffixes=("_study", "_seed"))
     assert len(merged) == 31
-    for column, _, _ in report.TOTAL_COLUMNS:
-        assert (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max() < 1e-9, column
+    for column, _, decimals in report.TOTAL_COLUMNS:
+        gap = (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max()
+        assert gap <= 0.5 * 10 ** -decimals + 1e-9, column
     grades = pd.read_csv(REFERENCE / "table11_grades.csv")
     assert sorted(grades["province_en"]) == sorted(table8["province"])
     assert grades.groupby("grade").size().tolist() == [2, 7, 14, 7, 1]
+
+
+# --- Build settings and the lowest grade -------------------------------------------------------
+
+
+def test_study_settings_are_the_dbt_project_defaults():
+    """STUDY_SETTINGS (what a comparison requires) must stay the documented defaults."""
+    defaults = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    for name, value in report.STUDY_SETTINGS.items():
+        assert defaults[name] == value, name
+    for names in report.COMPARISON_SETTINGS.values():
+        assert set(names) <= set(report.STUDY_SETTINGS)
+
+
+def test_report_states_its_build_settings(built, published):
+    _, page, parsed = built
+    with duckdb.connect() as connection:
+        settings = dict(connection.execute(
+            "select setting, value_json from read_parquet(?)",
+            [str(published / "parquet" / "dim_build_settings.parquet")]).fetchall())
+    rows = {r[0][0]: r for r in parsed.tables["build-settings"]}
+    assert set(rows) == set(settings)
+    assert rows["medres_rsr_grades"][1][0] == "5" and rows["medres_rsr_grades"][3][0] == "yes"
+    assert rows["medres_cluster_linkage"][1][0] == '"average"'
+    assert all(r[3][0] in ("yes", "–") for r in rows.values())  # the default build
+    assert 'class="settings-note"' not in page  # every comparison is made
+
+
+def test_lowest_grade_has_no_bound_instead_of_a_blank(built):
+    _, _, parsed = built
+    grade5 = parsed.tables["table-10"][4]
+    assert [c[0] for c in grade5[:2]] == ["5", "Low"]
+    assert [c[0] for c in grade5[4:]] == [report.NO_BOUND] * 4  # probit, fitted RSR: both sides
+    lens = parsed.tables["grade-thresholds"][-1]
+    assert [c[0] for c in lens] == ["5", "Low", "0.000", report.NO_BOUND, report.NO_BOUND]
+    assert parsed.tables["grade-thresholds"][3][3][0] == "3.20"
+
+
+# --- Results: grades against Table 11 ----------------------------------------------------------
+
+
+def test_results_state_the_computed_grade_agreement(built, published):
+    _, page, parsed = built
+    rsr = report.Marts(published)("fct_province_rsr")
+    ours = rsr[rsr["year"] == report.STUDY_YEAR][["province_en", "grade"]]
+    study = pd.read_csv(REFERENCE / "table11_grades.csv").merge(ours, on="province_en",
+                                                                 suffixes=("_study", "_ours"))
+    agree = int((study["grade_study"] == study["grade_ours"]).sum())
+    assert agree == 20  # real R3 (health technicians), NBS series: 20 of 31
+    results = page[page.index('id="grade-agreement"'):]
+    results = results[:results.index("</p>")]
+    assert f"{agree} of 31 2020 grades agree with the study" in results
+    assert "Beijing 12.61 per 1,000" in results and "12.6" in results
+    assert "30 of 31 differ (Beijing, the highest at 13,766.8 yuan, is printed rank 28" in results
+    assert "rank 7: Beijing 5.80 and Hainan 5.78" in results
+    differing = sorted(study.loc[study["grade_study"] != study["grade_ours"], "province_en"])
+    assert sorted(r[0][0] for r in parsed.tables["table-11-differences"]) == differing
+    beijing = row_of(parsed.tables["table-11-differences"], "Beijing")
+    assert [c[0] for c in beijing] == ["Beijing", "1", "2", "0.64", "0.58", "0.613", "R1, R4"]
+    # The old R3 = health personnel deviation is gone from figures and report.
+    source = (ROOT / "src" / "medres" / "report.py").read_text() + (
+        ROOT / "src" / "medres" / "figures.py").read_text()
+    assert "prints no values. No complete single-series" not in source
+
+
+# --- Change over time --------------------------------------------------------------------------
+
+
+def seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(ROOT / "seeds" / name, dtype={"region_code": str})
+
+
+def test_trend_national_beds_2024_is_sum_of_beds_over_sum_of_population(built):
+    _, _, parsed = built
+    beds, population = seed("nbs/nbs_beds.csv"), seed("nbs/nbs_population.csv")
+    beds, population = beds[beds["year"] == 2024], population[population["year"] == 2024]
+    assert len(beds) == len(population) == 31
+    expected = beds["beds_10k"].sum() * 1e4 / (population["yearend_population_10k"].sum() * 1e4) * 1000
+    headers = parsed.headers["trend-per-capita"]
+    rows = parsed.tables["trend-per-capita"]
+    national = next(r for r in rows if r[0][0] == "R1 beds per 1,000 people" and r[1][0] == "31 provinces")
+    assert national[headers.index("2024")][0] == f"{expected:.2f}" == "7.32"
+    # Not the mean of the provincial ratios (which is a different number).
+    mean_of_ratios = (beds.set_index("region_code")["beds_10k"] * 1000
+                      / population.set_index("region_code")["yearend_population_10k"]).mean()
+    assert f"{mean_of_ratios:.2f}" != f"{expected:.2f}"
+
+
+def test_trend_regional_health_technicians_2020(built):
+    _, _, parsed = built
+    technicians = seed("nbs/nbs_health_technicians.csv")
+    population = seed("nbs/nbs_population.csv")
+    regions = seed("reference/ref_provinces.csv")[["region_code", "region_3"]]
+    merged = (technicians[technicians["year"] == 2020]
+              .merge(population[population["year"] == 2020], on=["year", "region_code"])
+              .merge(regions, on="region_code"))
+    headers = parsed.headers["trend-per-capita"]
+    for region, frame in merged.groupby("region_3"):
+        expected = frame["health_technicians_10k"].sum() / frame["yearend_population_10k"].sum() * 1000
+        row = next(r for r in parsed.tables["trend-per-capita"]
+                   if r[0][0].startswith("R3 health technicians") and r[1][0] == region)
+        assert row[headers.index("2020")][0] == f"{expected:.2f}", region
+    # R4 exists for 2020 only: the other years are '–'.
+    r4 = next(r for r in parsed.tables["trend-per-capita"]
+              if r[0][0].startswith("R4") and r[1][0] == "31 provinces")
+    assert [c[0] for c in r4[2:]].count("–") == 8 and r4[headers.index("2020")][0] != "–"
+
+
+def test_trend_grade_heat_table_matches_the_mart_and_names_indicator_sets(built, published):
+    _, _, parsed = built
+    headers = parsed.headers["trend-rsr-grades"]
+    assert "2020 (r1–r4)" in headers
+    assert [h for h in headers if "(" in h and "2020" not in h] == [
+        f"{y} (r1–r3)" for y in (2016, 2017, 2018, 2019, 2021, 2022, 2023, 2024)]
+    with duckdb.connect() as connection:
+        grades = connection.execute(
+            "select province_en, year, grade from read_parquet(?)",
+            [str(published / "parquet" / "fct_province_rsr.parquet")]).fetchall()
+    years = [int(h[:4]) for h in headers[2:-1]]
+    table = {r[0][0]: r for r in parsed.tables["trend-rsr-grades"]}
+    for province, year, grade in grades:
+        assert table[province][2 + years.index(year)][0] == str(grade), (province, year)
+        assert f"grade-{grade}" in table[province][2 + years.index(year)][1]
+    assert [c[0] for c in table["Beijing"][2:-1]] == ["3", "3", "3", "3", "2", "3", "3", "3", "3"]
+    assert table["Beijing"][-1][0] == "2" and table["Sichuan"][-1][0] == "0"  # grade changes
+
+
+def test_trend_clusters_list_the_provinces_that_change(built, published):
+    _, page, parsed = built
+    with duckdb.connect() as connection:
+        moving = [p for (p,) in connection.execute(
+            "select province_en from read_parquet(?) where is_chosen_k group by province_en "
+            "having count(distinct cluster) > 1 order by province_en",
+            [str(published / "parquet" / "fct_province_clusters.parquet")]).fetchall()]
+    listed = sorted(r[0][0] for r in parsed.tables["trend-clusters"])
+    assert listed == moving and len(listed) == 14
+    assert "Guangdong" in listed and not {"Henan", "Shandong", "Sichuan"} & set(listed)
+    guangdong = row_of(parsed.tables["trend-clusters"], "Guangdong")
+    assert [c[0] for c in guangdong] == ["Guangdong", "3", "3", "4", "3", "4", "5", "5", "5", "5",
+                                         "4 of 9"]
+    assert "17 of 31 provinces are in the same cluster in every year" in page
+    assert "compare numbers only loosely" in page
+
+
+def test_trend_quality_by_edition_from_the_fudan_seeds(built):
+    _, _, parsed = built
+    rankings = pd.read_csv(ROOT / "seeds" / "fudan" / "fudan_hospital_rankings.csv")
+    provinces = seed("fudan/fudan_hospital_provinces.csv")
+    headers = parsed.headers["trend-quality"]
+    editions = [int(h[:4]) for h in headers if h.endswith(" score")]
+    assert editions == [2020, 2021]
+    beijing = row_of(parsed.tables["trend-quality"], "Beijing")
+    for edition in editions:
+        ranked = rankings[rankings["edition"] == edition].merge(provinces, on="hospital_zh")
+        mine = ranked[ranked["region_code"] == "110000"]
+        expected = (mine["reputation_score"] + mine["research_score"]).sum()
+        assert beijing[headers.index(f"{edition} score")][0] == f"{expected:,.1f}"
+        assert beijing[headers.index(f"{edition} hospitals")][0] == str(len(mine))
+        assert beijing[headers.index(f"{edition} rank")][0] == "1"
+
+
+def test_sections_are_functions_in_page_order(built):
+    _, page, _ = built
+    anchors = [anchor for anchor, _, _ in report.SECTIONS]
+    assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time", "errata"]
+    positions = [page.index(f'<section id="{a}">') for a in anchors]
+    assert positions == sorted(positions)
+
+
+# --- A build with non-study settings -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_grades(tmp_path_factory) -> tuple[Path, str, Tables]:
+    """A copy of the project built with medres_rsr_grades: 3, and its report."""
+    project = copy_project(tmp_path_factory.mktemp("medres-3-grades") / "project")
+    steps = dict(PIPELINE)
+    steps["dbt build"] = [*PIPELINE["dbt build"], "--vars", "{medres_rsr_grades: 3}"]
+    for step, command in steps.items():
+        completed = subprocess.run(command, cwd=project.root, env=project.env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   timeout=600)
+        assert completed.returncode == 0, f"{step}:\n{completed.stdout[-4000:]}"
+    out = tmp_path_factory.mktemp("reports-3-grades")
+    page = report.build(project.published, out, REFERENCE).read_text(encoding="utf-8")
+    parser = Tables()
+    parser.feed(page)
+    return out, page, parser
+
+
+def test_non_study_grades_replace_tables_10_11_with_a_note(three_grades):
+    out, page, parsed = three_grades
+    rows = {r[0][0]: r for r in parsed.tables["build-settings"]}
+    assert rows["medres_rsr_grades"][1][0] == "3" and rows["medres_rsr_grades"][3][0] == "no"
+    for comparison in ("table-10", "table-11"):
+        assert comparison not in parsed.tables
+        note = page[page.index(f'id="note-{comparison}"'):]
+        note = note[:note.index("</p>")]
+        assert "medres_rsr_grades = 3 (the study: 5)" in note
+        assert "medres_rsr_indicators" not in note  # only the setting that differs is named
+    agreement = page[page.index('id="note-grade-agreement"'):]
+    assert "medres_rsr_grades = 3 (the study: 5)" in agreement[:agreement.index("</p>")]
+    assert "grades agree with the study" not in page
+    assert "table-11-grades" not in parsed.tables and "table-11-differences" not in parsed.tables
+    # Tables that do not depend on the number of grades are still compared.
+    for table_id in ("table-1", "tables-2-6-profiles", "table-8", "table-9"):
+        assert table_id in parsed.tables, table_id
+    assert len(parsed.tables["grade-thresholds"]) == 3
+    assert [c[0] for c in parsed.tables["grade-thresholds"][-1][3:]] == [report.NO_BOUND] * 2
+    svg = (out / "figures" / "rsr_probit.svg").read_text(encoding="utf-8")
+    assert "medres_rsr_grades=3" in svg and "grade 3" in svg

@@ -11,7 +11,14 @@
 * ``rsr_probit`` — RSR against probit with the fitted line and the grade cut-offs (Fig. 3);
 * ``map_rsr_grade`` (Fig. 4), ``map_quality_score`` (Fig. 5), ``map_cluster_group`` — choropleths
   on ``assets/geo/china_provinces.geojson``, polygons drawn with matplotlib ``PathPatch``;
-* ``per_capita_indicators`` — R1–R4 per province, each panel sorted.
+* ``per_capita_indicators`` — R1–R4 per province, each panel sorted;
+* change over time (every year of the panel): ``trend_per_capita`` — the per-capita indicators
+  by year, nationally and by region (ratios of sums: Σ numerator / Σ population);
+  ``trend_rsr_grades`` — heat-table of each province's RSR grade by year, with the year's
+  indicator set; ``trend_quality_scores`` — quality scores by Fudan edition.
+
+Each figure states the build settings it depends on (``dim_build_settings``) in its credit line.
+Province labels of ``rsr_probit`` are placed so that no two overlap (:func:`place_labels`).
 
 All labels are English, so no CJK font is needed. Every province patch in the SVG maps carries the
 id ``province-<region_code>``. A missing mart stops the run with a message naming it.
@@ -55,13 +62,45 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
         "fct_cluster_agglomeration",
         "fct_cluster_dendrogram_leaves",
         "fct_province_clusters",
+        "dim_build_settings",
     ),
-    "rsr_probit": ("fct_province_rsr", "fct_rsr_regression", "fct_rsr_grade_thresholds"),
-    "map_rsr_grade": ("fct_province_rsr", "fct_rsr_grade_thresholds"),
-    "map_quality_score": ("fct_province_quality_scores",),
-    "map_cluster_group": ("fct_province_clusters",),
-    "per_capita_indicators": ("fct_province_per_capita", "dim_years"),
+    "rsr_probit": ("fct_province_rsr", "fct_rsr_regression", "fct_rsr_grade_thresholds",
+                   "dim_build_settings"),
+    "map_rsr_grade": ("fct_province_rsr", "fct_rsr_grade_thresholds", "dim_build_settings"),
+    "map_quality_score": ("fct_province_quality_scores", "dim_build_settings"),
+    "map_cluster_group": ("fct_province_clusters", "dim_build_settings"),
+    "per_capita_indicators": ("fct_province_per_capita", "dim_years", "dim_build_settings"),
+    "trend_per_capita": ("fct_province_per_capita", "dim_provinces", "dim_build_settings"),
+    "trend_rsr_grades": ("fct_province_rsr", "fct_rsr_evaluations", "fct_rsr_grade_thresholds",
+                         "dim_provinces", "dim_build_settings"),
+    "trend_quality_scores": ("fct_province_quality_scores", "dim_build_settings"),
 }
+#: The build settings (dbt vars) each figure depends on; its credit line states their values.
+FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
+    "dendrogram": ("medres_cluster_columns", "medres_cluster_standardize",
+                   "medres_cluster_linkage", "medres_cluster_metric", "medres_cluster_k"),
+    "map_cluster_group": ("medres_cluster_columns", "medres_cluster_standardize",
+                          "medres_cluster_linkage", "medres_cluster_metric", "medres_cluster_k"),
+    "rsr_probit": ("medres_population_basis", "medres_rsr_weighting", "medres_rsr_grades",
+                   "medres_rsr_fit_rows", "medres_rsr_grade_on"),
+    "map_rsr_grade": ("medres_population_basis", "medres_rsr_weighting", "medres_rsr_grades",
+                      "medres_rsr_fit_rows", "medres_rsr_grade_on"),
+    "trend_rsr_grades": ("medres_population_basis", "medres_rsr_weighting", "medres_rsr_grades",
+                         "medres_rsr_fit_rows", "medres_rsr_grade_on"),
+    "per_capita_indicators": ("medres_population_basis",),
+    "trend_per_capita": ("medres_population_basis",),
+    "map_quality_score": ("medres_fudan_edition", "medres_fudan_ranking_size"),
+    "trend_quality_scores": ("medres_fudan_ranking_size",),
+}
+#: The per-capita indicators: column, short label, numerator unit per person of the ratio.
+PER_CAPITA_COLUMNS = (
+    ("beds_per_1000", "R1 beds per 1,000 people"),
+    ("institutions_per_10k", "R2 institutions per 10,000 people"),
+    ("health_workforce_per_1000", "R3 health technicians per 1,000 people"),
+    ("health_expenditure_per_capita_yuan", "R4 health expenditure per capita (yuan)"),
+)
+NATIONAL = "31 provinces"
+REGIONS_3 = ("East", "Central", "West")
 FORMATS = ("png", "svg")
 
 
@@ -153,6 +192,164 @@ def grading_fit(regression: pd.DataFrame, year: int) -> pd.Series:
     return rows[rows["used_for_grading"].astype(bool)].iloc[0]
 
 
+def build_settings(marts: Marts) -> dict[str, object]:
+    """The settings the published marts were built with (``dim_build_settings``), parsed."""
+    rows = marts("dim_build_settings")
+    return {str(k): json.loads(v) for k, v in zip(rows["setting"], rows["value_json"])}
+
+
+def format_setting(value: object) -> str:
+    """A setting's value as short text: lists of indicators by name, other values as JSON."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value):
+        return "[" + ", ".join(
+            f"{v['name']}={v.get('column')}" + ("" if v.get("direction", "positive") == "positive"
+                                                else "(negative)")
+            + ("" if v.get("weight", 1) == 1 else f"×{v['weight']}") for v in value) + "]"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def settings_line(marts: Marts, figure: str) -> str:
+    """'Settings: name=value; …' for the build settings ``figure`` depends on."""
+    settings = build_settings(marts)
+    names = FIGURE_SETTINGS.get(figure, ())
+    if not names:
+        return ""
+    return "Settings: " + "; ".join(
+        f"{name}={format_setting(settings[name]) if name in settings else 'unrecorded'}"
+        for name in names) + "."
+
+
+def province_regions(marts: Marts) -> pd.DataFrame:
+    """region_code → province_en, region_3, region_4 from the latest code list of dim_provinces
+    (province codes have not changed over the panel)."""
+    provinces = marts("dim_provinces").sort_values("year")
+    return provinces.drop_duplicates("region_code", keep="last")[
+        ["region_code", "province_en", "region_3", "region_4"]].reset_index(drop=True)
+
+
+def regional_per_capita(marts: Marts) -> pd.DataFrame:
+    """Per-capita indicators by year for the 31 provinces together and for each region_3, as
+    ratios of sums: Σ numerator / Σ population, the numerator recovered per province as
+    indicator × population_10k (so the factor 1,000 or 10,000 cancels). Not means of provincial
+    ratios. Long: year, area, indicator_column, value, provinces (how many had a value)."""
+    per_capita = marts("fct_province_per_capita").merge(
+        province_regions(marts)[["region_code", "region_3"]], on="region_code", how="left")
+    rows = []
+    for column, _ in PER_CAPITA_COLUMNS:
+        valid = per_capita[per_capita[column].notna()].copy()
+        valid["numerator"] = valid[column] * valid["population_10k"]
+        for area, frame in [(NATIONAL, valid), *[(r, valid[valid["region_3"] == r])
+                                                  for r in REGIONS_3]]:
+            sums = frame.groupby("year").agg(numerator=("numerator", "sum"),
+                                             population=("population_10k", "sum"),
+                                             provinces=("region_code", "nunique"))
+            for year, row in sums.iterrows():
+                rows.append({"year": int(year), "area": area, "indicator_column": column,
+                             "value": row["numerator"] / row["population"],
+                             "provinces": int(row["provinces"])})
+    return pd.DataFrame(rows, columns=["year", "area", "indicator_column", "value", "provinces"])
+
+
+def indicator_set_label(indicator_set: str) -> str:
+    """'r1,r2,r3' → 'r1–r3' for consecutive rN, else the names joined by ', '."""
+    names = [n.strip() for n in str(indicator_set).split(",") if n.strip()]
+    numbers = [int(n[1:]) if n[:1] == "r" and n[1:].isdigit() else None for n in names]
+    if len(names) > 2 and None not in numbers and numbers == list(range(numbers[0],
+                                                                        numbers[0] + len(names))):
+        return f"{names[0]}–{names[-1]}"
+    return ", ".join(names)
+
+
+def grade_matrix(marts: Marts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Provinces × years of RSR grades (NaN where a year's grading was refused), provinces ordered
+    by region_3 (East, Central, West) then mean grade, and the per-year evaluations (year,
+    indicator_set, grading_status)."""
+    units = marts("fct_province_rsr").merge(
+        province_regions(marts)[["region_code", "region_3"]], on="region_code", how="left")
+    matrix = units.pivot(index="province_en", columns="year", values="grade").astype(float)
+    region = units.drop_duplicates("province_en").set_index("province_en")["region_3"]
+    order = pd.DataFrame({"region": region.reindex(matrix.index).map(
+        {r: i for i, r in enumerate(REGIONS_3)}).fillna(len(REGIONS_3)),
+        "mean": matrix.mean(axis=1)}, index=matrix.index)
+    matrix = matrix.loc[order.sort_values(["region", "mean"]).index]
+    matrix.columns = [int(c) for c in matrix.columns]
+    evaluations = marts("fct_rsr_evaluations").sort_values("year").reset_index(drop=True)
+    return matrix, evaluations
+
+
+# --- Label placement ---------------------------------------------------------------------------
+
+#: Candidate offsets (points) of a label from its point, nearest first: right, left, then further
+#: up and down on both sides.
+_LABEL_OFFSETS: tuple[tuple[float, float, str], ...] = tuple(
+    [(4.0, 0.0, "left"), (-4.0, 0.0, "right")]
+    + [(dx, sign * step * 3.5, ha) for step in range(1, 13) for sign in (1, -1)
+       for dx, ha in ((4.0 + 2.0 * step, "left"), (-4.0 - 2.0 * step, "right"))]
+)
+
+
+def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[str],
+                 fontsize: float = 5.5, obstacles: list | None = None,
+                 marker_radius: float = 2.5) -> list:
+    """Annotate each point with its label so that no two labels' boxes intersect, nor a label and
+    another point's marker, ``obstacles`` (display-space Bboxes) or the axes edge when avoidable.
+
+    Greedy: labels are placed one at a time (points sorted by x, then y), each at the first
+    candidate offset of :data:`_LABEL_OFFSETS` that is free; a label moved away from its point
+    gets a thin leader line. Call it after the axes limits are final. Returns the display-space
+    Bbox of each label's text (in ``labels`` order). Labels carry no arrow (a leader is a
+    separate line), so an annotation's window extent is its text's.
+    """
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+    frame = ax.get_window_extent(renderer)
+    radius = marker_radius * fig.dpi / 72
+    display = ax.transData.transform(np.asarray(points, dtype=float))
+    markers = [Bbox.from_bounds(x - radius, y - radius, 2 * radius, 2 * radius) for x, y in display]
+    taken = list(obstacles or [])
+    boxes: list = [None] * len(points)
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
+    pad = 1.0 * fig.dpi / 72
+
+    def free(box, own: int) -> bool:
+        if box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1:
+            return False
+        padded = box.padded(pad)
+        return (not any(padded.overlaps(other) for other in taken)
+                and not any(padded.overlaps(m) for j, m in enumerate(markers) if j != own))
+
+    for i in order:
+        chosen = None
+        for dx, dy, ha in _LABEL_OFFSETS:
+            text = ax.annotate(labels[i], points[i], xytext=(dx, dy), textcoords="offset points",
+                               ha=ha, va="center", fontsize=fontsize, color="#333333")
+            box = text.get_window_extent(renderer)
+            if free(box, i):
+                chosen = (text, box, dy != 0.0)
+                break
+            text.remove()
+        if chosen is None:  # crowded beyond every candidate: the nearest one, overlapping
+            dx, dy, ha = _LABEL_OFFSETS[0]
+            text = ax.annotate(labels[i], points[i], xytext=(dx, dy), textcoords="offset points",
+                               ha=ha, va="center", fontsize=fontsize, color="#333333")
+            chosen = (text, text.get_window_extent(renderer), False)
+        text, box, moved = chosen
+        if moved:
+            anchor_x = box.x0 if text.get_horizontalalignment() == "left" else box.x1
+            inverse = ax.transData.inverted()
+            ax.plot(*zip(points[i], inverse.transform((anchor_x, (box.y0 + box.y1) / 2))),
+                    color="#aaaaaa", linewidth=0.4, zorder=2)
+        taken.append(box)
+        boxes[i] = box
+    return boxes
+
+
 # --- Geometry ----------------------------------------------------------------------------------
 
 
@@ -209,6 +406,8 @@ class FigureResult:
     files: dict[str, Path]
     provinces_drawn: int | None = None
     notes: list[str] = field(default_factory=list)
+    #: Display-space boxes (x0, y0, x1, y1) of point labels placed by :func:`place_labels`.
+    label_boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
 def _save(fig: plt.Figure, out: Path, name: str) -> dict[str, Path]:
@@ -343,7 +542,8 @@ def dendrogram_figure(marts: Marts, year: int, out: Path) -> FigureResult:
     )
     _credit(fig, "Source: medres marts fct_cluster_agglomeration, fct_cluster_dendrogram_leaves, "
                  "fct_province_clusters. Labels: province (SPSS case number); colour = cluster "
-                 "at the chosen k (1 = lowest mean standardised level).")
+                 "at the chosen k (1 = lowest mean standardised level). "
+                 + settings_line(marts, "dendrogram"))
     return FigureResult("dendrogram", "Dendrogram (study Fig. 2)", _save(fig, out, "dendrogram"),
                         notes=notes)
 
@@ -355,36 +555,50 @@ def rsr_probit_figure(marts: Marts, year: int, out: Path) -> FigureResult:
     grades = thresholds["grade"].astype(int).tolist()
     palette = grade_palette(grades)
 
-    fig, ax = plt.subplots(figsize=(8.5, 6))
+    fig, ax = plt.subplots(figsize=(8.5, 6.4), dpi=150)
     for grade in grades:
         rows = units[units["grade"] == grade]
         label = thresholds.loc[thresholds["grade"] == grade, "grade_label"].iloc[0]
         ax.scatter(rows["probit"], rows["wrsr"], color=palette[grade], s=28, zorder=3,
                    label=f"grade {grade} ({label})")
-    for row in units.itertuples(index=False):
-        ax.annotate(row.province_en, (row.probit, row.wrsr), fontsize=5.5, xytext=(3, -2),
-                    textcoords="offset points", color="#333333")
+    ungraded = units[units["grade"].isna()]
+    if not ungraded.empty:
+        ax.scatter(ungraded["probit"], ungraded["wrsr"], color="#999999", s=28, zorder=3,
+                   label="not graded (regression not significant)")
     xs = np.linspace(min(units["probit"].min(), 3.0) - 0.2, max(units["probit"].max(), 7.0) + 0.2)
     ax.plot(xs, regression["intercept"] + regression["slope"] * xs, color="#c0392b", linewidth=1.2,
             label=f"fit: RSR = {regression['intercept']:.3f} + {regression['slope']:.3f}·probit "
                   f"(R² = {regression['r_squared']:.3f})")
+    ax.set_xlim(xs[0], xs[-1])
+    low = min(units["wrsr"].min(), float(regression["intercept"] + regression["slope"] * xs[0]))
+    high = max(units["wrsr"].max(), float(regression["intercept"] + regression["slope"] * xs[-1]))
+    ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
     for row in thresholds.dropna(subset=["probit_lower"]).itertuples(index=False):
         ax.axvline(row.probit_lower, color="#999999", linestyle=":", linewidth=0.9)
         ax.axhline(row.rsr_lower, color="#999999", linestyle="--", linewidth=0.7)
-        ax.text(row.probit_lower, ax.get_ylim()[0], f" {row.probit_lower:g}", fontsize=6,
-                color="#666666", va="bottom")
+        ax.text(row.probit_lower, ax.get_ylim()[1], f" {row.probit_lower:g}", fontsize=6,
+                color="#666666", va="top")
         ax.text(xs[0], row.rsr_lower, f"{row.rsr_lower:.3f} ", fontsize=6, color="#666666",
                 va="bottom")
+    lowest = thresholds.iloc[-1]
     ax.set_xlabel("Probit")
     ax.set_ylabel("RSR (weighted; equal weights = RSR)")
     ax.set_title(f"RSR against probit with the fitted line and grade cut-offs, {year}", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    legend = ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.2)
+    renderer = fig.canvas.get_renderer()
+    obstacles = [legend.get_window_extent(renderer)] + [t.get_window_extent(renderer)
+                                                        for t in ax.texts]
+    boxes = place_labels(ax, list(zip(units["probit"], units["wrsr"])),
+                         units["province_en"].tolist(), fontsize=5.5, obstacles=obstacles)
     _credit(fig, "Source: medres marts fct_province_rsr, fct_rsr_regression (fit used for "
                  "grading), fct_rsr_grade_thresholds. Dotted: probit cut-offs; dashed: fitted-RSR "
-                 "cut-offs.")
+                 f"cut-offs; grade {int(lowest['grade'])} ({lowest['grade_label']}) has no lower "
+                 f"bound. {settings_line(marts, 'rsr_probit')}")
     return FigureResult("rsr_probit", "RSR against probit (study Fig. 3)",
-                        _save(fig, out, "rsr_probit"))
+                        _save(fig, out, "rsr_probit"),
+                        label_boxes={name: tuple(box.extents) for name, box in
+                                     zip(units["province_en"], boxes)})
 
 
 def map_rsr_grade_figure(marts: Marts, year: int, out: Path, provinces: list[Province]
@@ -393,8 +607,9 @@ def map_rsr_grade_figure(marts: Marts, year: int, out: Path, provinces: list[Pro
     thresholds = for_year(marts("fct_rsr_grade_thresholds"), year).sort_values("grade")
     grades = thresholds["grade"].astype(int).tolist()
     palette = grade_palette(grades)
-    colors = {code: palette[int(g)] for code, g in zip(units["region_code"], units["grade"])}
-    labels = {code: f"{name}\n{g}" for code, name, g in
+    colors = {code: palette[int(g)] for code, g in zip(units["region_code"], units["grade"])
+              if pd.notna(g)}
+    labels = {code: f"{name}\n{int(g) if pd.notna(g) else '–'}" for code, name, g in
               zip(units["region_code"], units["province_en"], units["grade"])}
     fig, ax = _map_figure(f"Per-capita medical resources: RSR grade by province, {year}")
     drawn = draw_choropleth(ax, provinces, colors, labels)
@@ -405,7 +620,8 @@ def map_rsr_grade_figure(marts: Marts, year: int, out: Path, provinces: list[Pro
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=7, title="RSR grade (1 = best)",
               title_fontsize=7)
-    _credit(fig, f"Data: medres fct_province_rsr ({year}). {GEO_CREDIT}")
+    _credit(fig, f"Data: medres fct_province_rsr ({year}). {settings_line(marts, 'map_rsr_grade')} "
+                 f"{GEO_CREDIT}")
     return FigureResult("map_rsr_grade", "Map: RSR grade (study Fig. 4)",
                         _save(fig, out, "map_rsr_grade"), provinces_drawn=drawn)
 
@@ -434,7 +650,7 @@ def map_quality_score_figure(marts: Marts, out: Path, provinces: list[Province])
     bar.ax.tick_params(labelsize=7)
     zero = sum(1 for s in scores.values() if s == 0)
     _credit(fig, f"Data: medres fct_province_quality_scores (edition {edition}); {zero} provinces "
-                 f"score 0. {GEO_CREDIT}")
+                 f"score 0. {settings_line(marts, 'map_quality_score')} {GEO_CREDIT}")
     return FigureResult("map_quality_score", "Map: quality score (study Fig. 5)",
                         _save(fig, out, "map_quality_score"), provinces_drawn=drawn)
 
@@ -455,7 +671,8 @@ def map_cluster_group_figure(marts: Marts, year: int, out: Path, provinces: list
                for c in range(1, k + 1)]
     ax.legend(handles=handles, loc="lower left", fontsize=7,
               title="cluster (1 = lowest level)", title_fontsize=7)
-    _credit(fig, f"Data: medres fct_province_clusters ({year}, chosen k). {GEO_CREDIT}")
+    _credit(fig, f"Data: medres fct_province_clusters ({year}, chosen k). "
+                 f"{settings_line(marts, 'map_cluster_group')} {GEO_CREDIT}")
     return FigureResult("map_cluster_group", "Map: cluster group",
                         _save(fig, out, "map_cluster_group"), provinces_drawn=drawn)
 
@@ -485,9 +702,121 @@ def per_capita_figure(marts: Marts, year: int, out: Path) -> FigureResult:
     fig.suptitle(f"Per-capita indicators by province, {year} (sorted)", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     _credit(fig, f"Source: medres fct_province_per_capita ({year}; population basis "
-                 f"{rows['population_basis'].iloc[0]}; R3 = {measure}).")
+                 f"{rows['population_basis'].iloc[0]}; R3 = {measure}). "
+                 + settings_line(marts, "per_capita_indicators"))
     return FigureResult("per_capita_indicators", "Per-capita indicators R1–R4",
                         _save(fig, out, "per_capita_indicators"))
+
+
+TREND_COLORS = {NATIONAL: "#111111", "East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c"}
+
+
+def trend_per_capita_figure(marts: Marts, out: Path) -> FigureResult:
+    """Per-capita indicators by year, 31 provinces together and by region_3 (ratios of sums)."""
+    trend = regional_per_capita(marts)
+    years_of = trend.groupby("indicator_column")["year"].nunique()
+    # An indicator sourced for one year only (R4: 2020) is no line; the report's table has it.
+    panels = [(c, t) for c, t in PER_CAPITA_COLUMNS if years_of.get(c, 0) > 1]
+    single = [(c, t) for c, t in PER_CAPITA_COLUMNS if years_of.get(c, 0) == 1]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.4), squeeze=False)
+    for ax, (column, title) in zip(axes[0], panels):
+        rows = trend[trend["indicator_column"] == column]
+        for area, color in TREND_COLORS.items():
+            line = rows[rows["area"] == area].sort_values("year")
+            ax.plot(line["year"], line["value"], marker="o", markersize=3, color=color,
+                    linewidth=2.2 if area == NATIONAL else 1.2, label=area)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_xticks(sorted(rows["year"].unique()))
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(alpha=0.25)
+    axes[0][0].legend(fontsize=7, title="Σ numerator / Σ population", title_fontsize=7)
+    fig.suptitle("Per-capita indicators by year: 31 provinces and the three regions", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    only = "; ".join(
+        f"{t.split(' ')[0]} only for {int(trend.loc[trend['indicator_column'] == c, 'year'].iloc[0])}"
+        for c, t in single)
+    _credit(fig, "Source: medres fct_province_per_capita; regions: dim_provinces.region_3. Each "
+                 "value is a ratio of sums (e.g. Σ beds / Σ population), not a mean of provincial "
+                 f"ratios. {only + '. ' if only else ''}{settings_line(marts, 'trend_per_capita')}")
+    return FigureResult("trend_per_capita", "Per-capita indicators by year",
+                        _save(fig, out, "trend_per_capita"))
+
+
+def trend_rsr_grades_figure(marts: Marts, out: Path) -> FigureResult:
+    """Heat-table: RSR grade of each province (rows, by region) by year (columns)."""
+    matrix, evaluations = grade_matrix(marts)
+    thresholds = marts("fct_rsr_grade_thresholds")
+    grades = sorted(int(g) for g in thresholds["grade"].unique())
+    palette = grade_palette(grades)
+    cmap = ListedColormap([palette[g] for g in grades]).with_extremes(bad="#dddddd")
+    values = np.ma.masked_invalid(matrix.to_numpy(dtype=float))
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * matrix.shape[1] + 1.6, 0.24 * len(matrix) + 1.9))
+    ax.imshow(values, cmap=cmap, vmin=grades[0] - 0.5, vmax=grades[-1] + 0.5, aspect="auto")
+    dark = set(grades[: max(1, len(grades) // 2)])
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            grade = matrix.iat[i, j]
+            ax.text(j, i, "–" if np.isnan(grade) else f"{int(grade)}", ha="center", va="center",
+                    fontsize=7, color="white" if not np.isnan(grade) and int(grade) in dark
+                    else "#111111")
+    sets = dict(zip(evaluations["year"].astype(int), evaluations["indicator_set"]))
+    ax.set_xticks(range(matrix.shape[1]),
+                  [f"{y}\n{indicator_set_label(sets.get(y, ''))}" for y in matrix.columns],
+                  fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
+    regions = province_regions(marts).set_index("province_en")["region_3"].reindex(matrix.index)
+    boundaries = [i for i in range(1, len(regions)) if regions.iloc[i] != regions.iloc[i - 1]]
+    for b in boundaries:
+        ax.axhline(b - 0.5, color="white", linewidth=2.5)
+    for start, end in zip([0, *boundaries], [*boundaries, len(regions)]):
+        ax.text(matrix.shape[1] - 0.4, (start + end - 1) / 2, f" {regions.iloc[start]}",
+                fontsize=8, va="center", ha="left", rotation=-90)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.tick_params(length=0)
+    labels = thresholds.drop_duplicates("grade").set_index("grade")["grade_label"]
+    handles = [Patch(color=palette[g], label=f"{g} {labels.get(g, '')}") for g in grades]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.06, 1.0), fontsize=7,
+              title="grade (1 = best)", title_fontsize=7, frameon=False)
+    ax.set_title("RSR grade of each province by year (grade within the year's distribution)",
+                 fontsize=10, pad=30)
+    _credit(fig, "Source: medres fct_province_rsr, fct_rsr_evaluations. Column heads: the year's "
+                 "indicator set (r4, per-capita health expenditure, is sourced for 2020 only). "
+                 f"– = grading refused. {settings_line(marts, 'trend_rsr_grades')}")
+    return FigureResult("trend_rsr_grades", "RSR grade by province and year",
+                        _save(fig, out, "trend_rsr_grades"))
+
+
+def trend_quality_scores_figure(marts: Marts, out: Path) -> FigureResult:
+    """Quality score of each province with a top-100 hospital, one bar per Fudan edition."""
+    quality = marts("fct_province_quality_scores")
+    editions = sorted(int(e) for e in quality["edition"].unique())
+    scores = quality.pivot(index="province_en", columns="edition", values="total_score")
+    scores = scores[(scores > 0).any(axis=1)].sort_values(editions[-1])
+    fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(scores) + 1.8))
+    height = 0.8 / len(editions)
+    colors = _sequential_colors("OrRd", len(editions), 0.45, 0.9)
+    for i, edition in enumerate(editions):
+        ax.barh(np.arange(len(scores)) + (i - (len(editions) - 1) / 2) * height,
+                scores[edition].fillna(0), height=height, color=colors[i],
+                label=f"edition {edition}")
+    ax.set_yticks(range(len(scores)), scores.index, fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_ylim(-0.6, len(scores) - 0.4)
+    ax.set_xlabel("reputation + research score of the province's top-100 hospitals", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.25)
+    zero = int((~(quality.pivot(index="province_en", columns="edition",
+                                values="total_score") > 0).any(axis=1)).sum())
+    ax.set_title("High-quality medical resources by Fudan edition "
+                 f"({', '.join(map(str, editions))})", fontsize=10)
+    _credit(fig, f"Source: medres fct_province_quality_scores, every edition it holds; {zero} "
+                 "provinces have no top-100 hospital in any edition and are not drawn. "
+                 + settings_line(marts, "trend_quality_scores"))
+    return FigureResult("trend_quality_scores", "Quality scores by Fudan edition",
+                        _save(fig, out, "trend_quality_scores"))
 
 
 def generate(marts: Marts, out: Path, year: int | None = None,
@@ -510,6 +839,9 @@ def generate(marts: Marts, out: Path, year: int | None = None,
         map_quality_score_figure(marts, out, provinces),
         map_cluster_group_figure(marts, year, out, provinces),
         per_capita_figure(marts, year, out),
+        trend_per_capita_figure(marts, out),
+        trend_rsr_grades_figure(marts, out),
+        trend_quality_scores_figure(marts, out),
     ]
 
 

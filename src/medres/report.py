@@ -8,6 +8,11 @@ own figure files: no script, no CDN, no web font, so it works offline. Every val
 
 Every comparison cell whose medres value differs from the printed value (compared at the printed
 precision) gets the CSS class ``diff`` and a visible mark ``≠``; every such row gets ``has-diff``.
+
+The report states the settings the marts were built with (``dim_build_settings``) and compares a
+study table only when the settings that table depends on (:data:`COMPARISON_SETTINGS`) are the
+study's (:data:`STUDY_SETTINGS`); otherwise the table is replaced by a note naming the settings
+that differ. Each section is one function of :data:`SECTIONS` (id, title, function).
 """
 
 from __future__ import annotations
@@ -31,14 +36,58 @@ STUDY = "Study (2020): Distribution and difference of medical resources among 31
 #: The data year of the study: its printed tables are compared with medres's values of this year.
 STUDY_YEAR = 2020
 DIFF_MARK = "≠"
+#: How a missing lower cut-off (the worst grade's; null in the marts) is shown.
+NO_BOUND = "none (−∞)"
 TOTAL_COLUMNS = [
     ("institutions", "Institutions", 0),
     ("health_personnel_10k", "Health personnel (10k)", 1),
     ("beds_10k", "Beds (10k)", 1),
     ("health_expenditure_per_capita_yuan", "Health expenditure per capita (yuan)", 1),
 ]
+#: The study's choices: the default value of each dbt var (dbt_project.yml; a test keeps them
+#: equal). A comparison with a printed table is only made when the build used these values.
+STUDY_SETTINGS: dict[str, object] = {
+    "medres_population_basis": "yearend",
+    "medres_rsr_indicators": [
+        {"name": "r1", "column": "beds_per_1000", "direction": "positive", "weight": 1},
+        {"name": "r2", "column": "institutions_per_10k", "direction": "positive", "weight": 1},
+        {"name": "r3", "column": "health_workforce_per_1000", "direction": "positive", "weight": 1},
+        {"name": "r4", "column": "health_expenditure_per_capita_yuan", "direction": "positive",
+         "weight": 1},
+    ],
+    "medres_rsr_weighting": "configured",
+    "medres_rsr_grades": 5,
+    "medres_rsr_fit_rows": "all",
+    "medres_rsr_grade_on": "fitted",
+    "medres_rsr_alpha": 0.05,
+    "medres_rsr_force": False,
+    "medres_cluster_columns": ["institutions", "health_personnel_10k", "beds_10k",
+                               "health_expenditure_per_capita_yuan"],
+    "medres_cluster_standardize": "z",
+    "medres_cluster_linkage": "average",
+    "medres_cluster_metric": "sqeuclidean",
+    "medres_cluster_k": 5,
+    "medres_fudan_ranking_size": 100,
+}
+_CLUSTERING = ("medres_cluster_columns", "medres_cluster_standardize", "medres_cluster_linkage",
+               "medres_cluster_metric", "medres_cluster_k")
+_RANKS = ("medres_population_basis", "medres_rsr_indicators")
+_FIT = (*_RANKS, "medres_rsr_weighting", "medres_rsr_fit_rows")
+#: The settings each comparison with a printed table depends on.
+COMPARISON_SETTINGS: dict[str, tuple[str, ...]] = {
+    "table-1": _CLUSTERING,
+    "tables-2-6": _CLUSTERING,
+    "table-8": _RANKS,
+    "table-9": _FIT,
+    "table-10": (*_FIT, "medres_rsr_grades"),
+    "table-11": (*_FIT, "medres_rsr_grades", "medres_rsr_grade_on", "medres_rsr_alpha",
+                 "medres_rsr_force"),
+    "quality-claims": ("medres_fudan_ranking_size",),
+}
+#: A setting absent from dim_build_settings (a build older than the mart).
+UNRECORDED = object()
 REPORT_MARTS = (
-    "dim_provinces", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
+    "dim_build_settings", "dim_provinces", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
     "fct_rsr_evaluations", "fct_cluster_profile_means", "fct_province_rsr", "fct_rsr_regression",
     "fct_rsr_grade_thresholds", "fct_province_clusters", "fct_cluster_agglomeration",
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
@@ -166,6 +215,34 @@ class Context:
     year: int
     figures: dict[str, figures.FigureResult]
     study_year: int = STUDY_YEAR
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """The settings the marts were built with (dim_build_settings), parsed from JSON."""
+        return figures.build_settings(self.marts)
+
+    def differing_settings(self, comparison: str) -> list[tuple[str, object, object]]:
+        """(setting, built value, study value) for each setting ``comparison`` depends on whose
+        built value is not the study's; a setting the build did not record counts as differing."""
+        built = self.settings
+        return [(name, built.get(name, UNRECORDED), STUDY_SETTINGS[name])
+                for name in COMPARISON_SETTINGS[comparison]
+                if built.get(name, UNRECORDED) != STUDY_SETTINGS[name]]
+
+
+def settings_note(context: Context, comparison: str, what: str, note_id: str | None = None) -> str:
+    """HTML note replacing a comparison whose settings differ from the study's ('' if none do);
+    its id is ``note-<comparison>`` unless ``note_id`` is given."""
+    differing = context.differing_settings(comparison)
+    if not differing:
+        return ""
+    text = "; ".join(
+        f"{name} = {'not recorded' if built is UNRECORDED else figures.format_setting(built)}"
+        f" (the study: {figures.format_setting(study)})" for name, built, study in differing)
+    return (f'<p class="settings-note" id="{esc(note_id or "note-" + comparison)}" '
+            f'data-comparison="{esc(comparison)}">{esc(what)} not compared with the study: the marts were built '
+            f"with {esc(text)}, so the printed values are not what these settings would "
+            "reproduce.</p>")
 
 
 def figure_html(context: Context, name: str, caption: str) -> str:
@@ -340,6 +417,8 @@ def table10(context: Context) -> Table:
         "table-10", "Table 10 — grade cut-offs (lower bounds): printed vs medres",
         ["Grade", "Label", "Percentile printed", "Percentile medres", "Probit printed",
          "Probit medres", "Fitted RSR printed", "Fitted RSR medres"],
+        note=f"The worst grade has no lower bound ({NO_BOUND}): every RSR below the next grade's "
+             "cut-off falls in it; the study leaves those cells empty.",
     )
     for row in context.ref["table10"].itertuples(index=False):
         mine = ours.loc[row.grade] if row.grade in ours.index else None
@@ -348,7 +427,10 @@ def table10(context: Context) -> Table:
             printed = getattr(row, column)
             value = None if mine is None else float(mine[column])
             if pd.isna(printed):
-                cells += [Cell("–"), cell(value, decimals)]
+                # The worst grade has no lower bound: the study prints nothing, the marts hold
+                # null (0 for the percentile).
+                cells += [Cell(NO_BOUND), Cell(NO_BOUND if value is None or math.isnan(value)
+                                               else fmt(value, decimals))]
                 continue
             cells += [cell(printed, decimals),
                       cell(value, decimals, diff=value is None or differs(printed, value, decimals))]
@@ -358,7 +440,7 @@ def table10(context: Context) -> Table:
 
 def table11(context: Context) -> tuple[Table, Table]:
     units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
-    grade_of = dict(zip(units["province_en"], units["grade"].astype(int)))
+    grade_of = {p: int(g) for p, g in zip(units["province_en"], units["grade"]) if pd.notna(g)}
     study = context.ref["table11"]
     by_province = Table(
         "table-11", "Table 11 — grade of each province: printed vs medres",
@@ -434,6 +516,276 @@ def quality_table(context: Context) -> tuple[Table, int, dict[int, int]]:
     return table, edition, with_hospitals
 
 
+@dataclass
+class GradeAgreement:
+    """How medres's grades of the study year compare with the study's Table 11."""
+
+    agree: int
+    total: int
+    #: One row per disagreeing province: province, printed grade, medres grade, printed RSR,
+    #: Σ printed ranks / (m·n), medres RSR, indicators whose medres rank differs from the printed.
+    differences: pd.DataFrame
+    #: Provinces (of all) whose printed RSR differs from their printed ranks' RSR at 2 decimals.
+    printed_rsr_inconsistent: set[str]
+
+
+def grade_agreement(context: Context) -> GradeAgreement:
+    units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
+    grade_of = {p: int(g) for p, g in zip(units["province_en"], units["grade"]) if pd.notna(g)}
+    rsr_of = dict(zip(units["province_en"], units["rsr"]))
+    ranks = figures.for_year(context.marts("fct_province_indicator_ranks"), context.study_year)
+    ranks = ranks.pivot(index="province_en", columns="indicator", values="indicator_rank")
+    t8 = context.ref["table8"].set_index("province")
+    recomputed = printed_rank_rsr(context.ref["table8"]).set_axis(t8.index)
+    inconsistent = {p for p in t8.index if differs(t8.loc[p, "printed_rsr"], recomputed[p], 2)}
+    study = context.ref["table11"]
+    rows = []
+    for row in study.itertuples(index=False):
+        mine = grade_of.get(row.province_en)
+        if mine == int(row.grade):
+            continue
+        changed = [f"R{i}" for i in range(1, 5)
+                   if row.province_en in ranks.index and f"r{i}" in ranks.columns
+                   and differs(t8.loc[row.province_en, f"r{i}_rank"],
+                               ranks.loc[row.province_en, f"r{i}"], 1)]
+        rows.append({"province_en": row.province_en, "printed_grade": int(row.grade),
+                     "medres_grade": mine, "printed_rsr": t8.loc[row.province_en, "printed_rsr"],
+                     "printed_rank_rsr": recomputed[row.province_en],
+                     "medres_rsr": rsr_of.get(row.province_en),
+                     "ranks_differ": ", ".join(changed)})
+    differences = pd.DataFrame(rows, columns=["province_en", "printed_grade", "medres_grade",
+                                              "printed_rsr", "printed_rank_rsr", "medres_rsr",
+                                              "ranks_differ"])
+    return GradeAgreement(len(study) - len(differences), len(study), differences, inconsistent)
+
+
+def printed_r4_mismatch(context: Context) -> pd.DataFrame:
+    """Per province of Table 8: the printed R4 rank, the average rank of the study's own
+    per-capita expenditure (Tables 2–6) and whether they differ."""
+    totals = context.ref["totals"].set_index("province_en")["health_expenditure_per_capita_yuan"]
+    t8 = context.ref["table8"].set_index("province")
+    own = totals.rank(method="average").reindex(t8.index)
+    return pd.DataFrame({"value": totals.reindex(t8.index), "printed": t8["r4_rank"],
+                         "own": own, "differs": own != t8["r4_rank"]})
+
+
+def grade_results(context: Context) -> str:
+    """The Results paragraph of the per-capita section: how many of the study year's grades
+    agree with Table 11 and why the others differ (computed, not written in)."""
+    if context.differing_settings("table-11"):
+        return settings_note(context, "table-11", "Grade agreement with Table 11",
+                             note_id="note-grade-agreement")
+    result = grade_agreement(context)
+    diff = result.differences
+    n_diff = len(diff)
+    from_rsr = int(diff["province_en"].isin(result.printed_rsr_inconsistent).sum())
+    by_rank = {f"R{i}": int(diff["ranks_differ"].str.contains(f"R{i}").sum()) for i in range(1, 5)}
+    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
+    beijing = per_capita.set_index("province_en").loc["Beijing"]
+    measure = str(beijing["health_workforce_measure"])
+    t8 = context.ref["table8"]
+    r1_counts = t8["r1_rank"].value_counts()
+    r1_value = dict(zip(per_capita["province_en"], per_capita["beds_per_1000"]))
+    r1_ties = "; ".join(
+        f"rank {int(rank)}: " + " and ".join(
+            f"{p} {r1_value.get(p, math.nan):.2f}" for p in t8.loc[t8["r1_rank"] == rank, "province"])
+        for rank, count in sorted(r1_counts.items()) if count > 1)
+    r4 = printed_r4_mismatch(context)
+    beijing_r4 = r4.loc["Beijing"]
+    text = (
+        f"<p id=\"grade-agreement\"><strong>Results.</strong> {result.agree} of "
+        f"{result.total} {context.study_year} grades agree with the study's Table 11 "
+        f"({n_diff} differ). Why the others differ: "
+        f"(1) the study graded its printed RSR column, which does not follow from its own ranks "
+        f"(Errata): {len(result.printed_rsr_inconsistent)} of {len(t8)} printed RSR values differ "
+        f"from Σ printed ranks / (4·{len(t8)}) at two decimals ({from_rsr} of the {n_diff} "
+        f"differing provinces among them); "
+        f"(2) the printed R4 ranks do not rank the study's own per-capita expenditure of Tables "
+        f"2–6, the Yearbook values medres uses too: {int(r4['differs'].sum())} of {len(r4)} "
+        f"differ (Beijing, the highest at {beijing_r4['value']:,.1f} yuan, is printed rank "
+        f"{int(beijing_r4['printed'])}, not {beijing_r4['own']:g}); "
+        f"(3) rounding ties: the study ranks values rounded to one decimal, medres the unrounded "
+        f"ones (printed R1 repeats {esc(r1_ties)} per 1,000); "
+        f"(4) R3 is now the official health-technician series (<code>{esc(measure)}</code>), "
+        f"e.g. Beijing {beijing['health_workforce_per_1000']:.2f} per 1,000, the study's "
+        "quoted \"12.6\"; the study prints no R3 values, only ranks. Among the differing "
+        "provinces, medres's rank differs from the printed one in " + ", ".join(
+            f"{k} for {v}" for k, v in by_rank.items()) + " (the table below).</p>")
+    table = Table("table-11-differences",
+                  f"Provinces whose {context.study_year} grade differs from Table 11",
+                  ["Province", "Grade printed", "Grade medres", "RSR printed",
+                   "Σ printed ranks / 124", "RSR medres", "medres rank ≠ printed"])
+    for row in diff.itertuples(index=False):
+        table.rows.append([Cell(row.province_en), cell(row.printed_grade), cell(row.medres_grade),
+                           cell(row.printed_rsr, 2), cell(row.printed_rank_rsr, 2),
+                           cell(row.medres_rsr, 3), Cell(row.ranks_differ or "none")])
+    return text + table.render()
+
+
+def thresholds_table(context: Context) -> Table:
+    """medres's grade cut-offs of the report year (the lens; Table 10 compares the study year)."""
+    rows = figures.for_year(context.marts("fct_rsr_grade_thresholds"), context.year)
+    table = Table("grade-thresholds",
+                  f"medres grade cut-offs, {context.year} (fct_rsr_grade_thresholds; lower bounds)",
+                  ["Grade", "Label", "Percentile ≥", "Probit ≥", "Fitted RSR ≥"],
+                  note=f"{NO_BOUND}: the worst grade has no lower bound (null in the marts).")
+    for row in rows.sort_values("grade").itertuples(index=False):
+        table.rows.append([cell(int(row.grade)), Cell(row.grade_label),
+                           cell(row.percentile_lower, 3),
+                           Cell(NO_BOUND) if pd.isna(row.probit_lower) else cell(row.probit_lower, 2),
+                           Cell(NO_BOUND) if pd.isna(row.rsr_lower) else cell(row.rsr_lower, 4)])
+    return table
+
+
+def settings_table(context: Context) -> Table:
+    """Every setting the marts were built with, beside the study's where it has one."""
+    table = Table("build-settings", "Settings the published marts were built with "
+                                    "(dim_build_settings)",
+                  ["Setting", "Built with", "The study's", "Same as the study"],
+                  note="Comparisons with the study's tables are made only where every setting "
+                       "the table depends on is the study's.")
+    for name, value in context.settings.items():
+        study = STUDY_SETTINGS.get(name, UNRECORDED)
+        same = "–" if study is UNRECORDED else ("yes" if value == study else "no")
+        table.rows.append([Cell(name), Cell(figures.format_setting(value)),
+                           Cell("–" if study is UNRECORDED else figures.format_setting(study)),
+                           Cell(same, css="setting-differs" if same == "no" else "")])
+    return table
+
+
+# --- Change over time --------------------------------------------------------------------------
+
+
+def trend_per_capita_table(context: Context) -> Table:
+    trend = figures.regional_per_capita(context.marts)
+    years = sorted(trend["year"].unique())
+    table = Table("trend-per-capita",
+                  "Per-capita indicators by year: Σ numerator / Σ population of the 31 provinces "
+                  "and of each region (fct_province_per_capita, dim_provinces.region_3)",
+                  ["Indicator", "Area", *[str(y) for y in years]],
+                  note="Ratios of sums, not means of the provincial ratios: each province's "
+                       "numerator is recovered as indicator × population_10k. '–' = no sourced "
+                       "value that year (R4 is sourced for 2020 only).")
+    for column, label in figures.PER_CAPITA_COLUMNS:
+        rows = trend[trend["indicator_column"] == column]
+        decimals = 0 if column == "health_expenditure_per_capita_yuan" else 2
+        for area in (figures.NATIONAL, *figures.REGIONS_3):
+            values = dict(zip(rows.loc[rows["area"] == area, "year"],
+                              rows.loc[rows["area"] == area, "value"]))
+            table.rows.append([Cell(label), Cell(area),
+                               *[cell(values.get(y), decimals) for y in years]])
+    return table
+
+
+def trend_grades_table(context: Context) -> Table:
+    matrix, evaluations = figures.grade_matrix(context.marts)
+    sets = dict(zip(evaluations["year"].astype(int), evaluations["indicator_set"]))
+    status = dict(zip(evaluations["year"].astype(int), evaluations["grading_status"]))
+    regions = figures.province_regions(context.marts).set_index("province_en")["region_3"]
+    table = Table("trend-rsr-grades",
+                  "RSR grade of each province by year (1 = best; fct_province_rsr)",
+                  ["Province", "Region", *[f"{y} ({figures.indicator_set_label(sets.get(y, ''))})"
+                                           for y in matrix.columns], "Grade changes"],
+                  note="Column heads give the year's indicator set: r1–r3 in every year but "
+                       "2020, when r4 (per-capita health expenditure, sourced for 2020 only) is "
+                       "ranked too, so 2020 grades are not on the same footing as the others. A "
+                       "grade is a position in that year's distribution, not an absolute level. "
+                       "'–' = grading refused for the year (fct_rsr_evaluations).")
+    for province, row in matrix.iterrows():
+        cells = [Cell(province), Cell(regions.get(province, ""))]
+        previous, changes = None, 0
+        for year, grade in row.items():
+            if pd.isna(grade) or status.get(year) != "graded":
+                cells.append(Cell("–", css="grade-none"))
+                continue
+            grade = int(grade)
+            changes += previous is not None and grade != previous
+            previous = grade
+            cells.append(Cell(str(grade), css=f"grade grade-{grade}",
+                              title=f"{province} {year}: grade {grade}"))
+        cells.append(cell(changes))
+        table.rows.append(cells)
+    return table
+
+
+def grade_css(context: Context) -> str:
+    """Background of each grade's cells in the figures' palette (dark grades in white text)."""
+    from matplotlib.colors import to_hex
+
+    grades = sorted(int(g) for g in context.marts("fct_rsr_grade_thresholds")["grade"].unique())
+    palette = figures.grade_palette(grades)
+    dark = set(grades[: max(1, len(grades) // 2)])
+    return "".join(
+        f"td.grade-{g}{{background:{to_hex(palette[g])};text-align:center"
+        f"{';color:#fff' if g in dark else ''}}}" for g in grades
+    ) + "td.grade-none{background:#ddd;text-align:center}"
+
+
+def cluster_changes(context: Context) -> tuple[pd.DataFrame, int, dict[int, str]]:
+    """Provinces × years of the cluster at the chosen k, only the provinces whose cluster is not
+    the same in every year; the number of provinces that keep one cluster; the clustered columns
+    of each year (fct_cluster_diagnostics)."""
+    clusters = context.marts("fct_province_clusters")
+    chosen = clusters[clusters["is_chosen_k"].astype(bool)]
+    matrix = chosen.pivot(index="province_en", columns="year", values="cluster")
+    matrix.columns = [int(c) for c in matrix.columns]
+    moving = matrix[matrix.nunique(axis=1) > 1]
+    diagnostics = context.marts("fct_cluster_diagnostics")
+    columns = diagnostics.drop_duplicates("year").set_index("year")["cluster_columns"]
+    return moving, len(matrix) - len(moving), {int(y): str(c) for y, c in columns.items()}
+
+
+def trend_clusters_table(context: Context) -> tuple[Table, str]:
+    moving, stable, columns = cluster_changes(context)
+    k = context.settings.get("medres_cluster_k")
+    years = sorted(columns)
+    table = Table("trend-clusters",
+                  f"Provinces whose cluster (k = {k}) is not the same in every year "
+                  "(fct_province_clusters, is_chosen_k)",
+                  ["Province", *[str(y) for y in years], "Years in modal cluster"])
+    for province, row in moving.iterrows():
+        modal = row.mode().iloc[0]
+        table.rows.append([Cell(province)] + [
+            Cell(fmt(int(row[y])) if y in row and pd.notna(row[y]) else "–",
+                 css="changed" if y in row and pd.notna(row[y]) and row[y] != modal else "")
+            for y in years] + [Cell(f"{int((row == modal).sum())} of {int(row.notna().sum())}")])
+    by_columns: dict[str, list[int]] = {}
+    for year, value in columns.items():
+        by_columns.setdefault(value, []).append(year)
+    clustered = "; ".join(f"{', '.join(map(str, ys))}: {c}" for c, ys in by_columns.items())
+    text = (f"<p>{stable} of {stable + len(moving)} provinces are in the same cluster in every year; "
+            f"{len(moving)} change at least once (cells outside the province's most frequent "
+            "cluster are marked). Clusters are numbered within each year by mean standardised "
+            "level (1 = lowest), so a number means the same rank of group, not the same group "
+            "or the same level, across years: compare numbers only loosely. The clustered columns "
+            f"also differ by year ({esc(clustered)}), which alone moves groups in the year with "
+            "an extra column.</p>")
+    return table, text
+
+
+def trend_quality_table(context: Context) -> Table:
+    quality = context.marts("fct_province_quality_scores")
+    editions = sorted(int(e) for e in quality["edition"].unique())
+    score = quality.pivot(index="province_en", columns="edition", values="total_score")
+    rank = quality.pivot(index="province_en", columns="edition", values="quality_rank")
+    count = quality.pivot(index="province_en", columns="edition", values="hospital_count")
+    order = score.sort_values(editions[-1], ascending=False).index
+    headers = ["Province"]
+    for e in editions:
+        headers += [f"{e} hospitals", f"{e} score", f"{e} rank"]
+    table = Table("trend-quality", "Quality scores by Fudan edition (fct_province_quality_scores, "
+                                   f"editions {', '.join(map(str, editions))})", headers,
+                  note="Rank within the edition, 1 = highest; provinces without a top-100 "
+                       "hospital share the last rank.")
+    for province in order:
+        cells = [Cell(province)]
+        for e in editions:
+            cells += [cell(int(count.loc[province, e])), cell(score.loc[province, e], 1),
+                      cell(int(rank.loc[province, e]))]
+        table.rows.append(cells)
+    return table
+
+
 # --- Errata ------------------------------------------------------------------------------------
 
 
@@ -481,6 +833,18 @@ def errata(context: Context) -> list[tuple[str, str, Table | None]]:
         "Table 8: the printed rank columns are not valid rankings",
         "The study says tied values get average ranks, so each column should be a permutation "
         "of 1–31 (or contain averaged ties summing to the same total). " + " ".join(rank_lines),
+        None,
+    ))
+    r4 = printed_r4_mismatch(context)
+    worst = r4.assign(gap=(r4["own"] - r4["printed"]).abs()).sort_values("gap").iloc[-1]
+    items.append((
+        "Table 8: the printed R4 ranks do not rank the study's own R4 values",
+        f"R4 is per-capita health expenditure, printed per province in Tables 2–6. Ranking those "
+        f"values (average ranks) gives a different rank than the printed R4 for "
+        f"{int(r4['differs'].sum())} of {len(r4)} provinces; e.g. Beijing, the highest "
+        f"({r4.loc['Beijing', 'value']:,.1f} yuan), is printed rank "
+        f"{int(r4.loc['Beijing', 'printed'])}, and {worst.name} ({worst['value']:,.1f} yuan, rank "
+        f"{worst['own']:g}) is printed rank {int(worst['printed'])}.",
         None,
     ))
     # Table 11 vs Table 10 (graded on the printed RSR) and the text.
@@ -626,95 +990,166 @@ tr.has-diff{background:#fff8e6}td.diff{background:#fde2e1;color:#8a1c12;font-wei
 .note,.diff-summary{font-size:.82rem;color:#444;margin:.2rem 0 .8rem}
 .diff-summary{color:#8a1c12}.errata li{margin-bottom:1rem}.legend span{padding:0 .4rem}
 footer{font-size:.8rem;color:#555;padding-bottom:2rem;margin-top:2rem}
+.settings-note{background:#eef3fb;border-left:4px solid #5b7db1;padding:.4rem .6rem;
+font-size:.88rem}td.setting-differs{background:#eef3fb;font-weight:600}
+td.changed{background:#fff1c9;font-weight:600}
 """
 
 
-def render(context: Context) -> str:
-    parts: list[str] = []
+def comparison(context: Context, key: str, what: str, render_tables) -> str:
+    """The rendered comparison tables, or the note naming the settings that differ."""
+    return settings_note(context, key, what) or "".join(t.render() for t in render_tables())
+
+
+def settings_section(context: Context) -> str:
+    return ("<p>The marts record the dbt vars they were built with; the report and the figures "
+            "state them, and each comparison with a printed table of the study is made only when "
+            "the settings it depends on are the study's.</p>" + settings_table(context).render())
+
+
+def totals_section(context: Context) -> str:
     y = context.year
-    t1 = table1(context)
-    profile_table, rows_table = tables2_6(context)
-    t8, t9, t10 = table8(context), table9(context), table10(context)
-    t11, t11_grades = table11(context)
-    quality, edition, with_hospitals = quality_table(context)
+    parts = ["<p>Institutions, health personnel, beds and per-capita health expenditure per "
+             "province, Z-scored and clustered SPSS-style (squared Euclidean distance, "
+             "between-groups average linkage). Cluster 1 = lowest mean standardised level. "
+             f"The comparison with the study's Tables 1–6 uses {context.study_year}.</p>",
+             figure_html(context, "dendrogram",
+                         f"Dendrogram, distances rescaled to 0–25, cut at the chosen k ({y}); "
+                         "cf. the study's Fig. 2"),
+             figure_html(context, "map_cluster_group", f"Cluster group by province ({y})"),
+             comparison(context, "table-1", "Table 1", lambda: [table1(context)]),
+             cluster_profiles_table(context).render(),
+             comparison(context, "tables-2-6", "Tables 2–6", lambda: list(tables2_6(context))),
+             diagnostics_table(context).render()]
+    return "".join(parts)
+
+
+def per_capita_section(context: Context) -> str:
+    y = context.year
     measure = workforce_measure(context)
     fit = figures.grading_fit(context.marts("fct_rsr_regression"), y)
-    all_tables = [t1, profile_table, rows_table, t8, t9, t10, t11, t11_grades]
-    total_diffs = sum(t.diff_count for t in all_tables)
+    evaluation = figures.for_year(context.marts("fct_rsr_evaluations"), y).iloc[0]
+    r3_text = ("health personnel per 1,000 people (the year has no complete technician series)"
+               if measure == "health_personnel_per_1000" else "health technicians per 1,000 people")
+    parts = [
+        f"<p>R1 beds per 1,000 people, R2 institutions per 10,000, R3 {esc(r3_text)} "
+        f"(fct_province_per_capita.health_workforce_measure = <code>{esc(measure)}</code>), "
+        f"R4 per-capita health expenditure (sourced for 2020 only). Indicator set of {y}: "
+        f"{esc(figures.indicator_set_label(evaluation['indicator_set']))}. medres's regression "
+        f"({y}): RSR = {esc(fmt(fit['intercept'], 3))} + {esc(fmt(fit['slope'], 3))}·probit, "
+        f"R² = {esc(fmt(fit['r_squared'], 3))}. The comparison with the study's Tables 8–11 "
+        f"uses {context.study_year}.</p>",
+        grade_results(context),
+        figure_html(context, "per_capita_indicators", f"R1–R4 per province, each sorted ({y})"),
+        figure_html(context, "rsr_probit",
+                    f"RSR against probit with the fitted line and grade cut-offs ({y}); cf. the "
+                    "study's Fig. 3"),
+        figure_html(context, "map_rsr_grade", f"RSR grade by province ({y}); cf. the study's Fig. 4"),
+        thresholds_table(context).render(),
+        comparison(context, "table-8", "Table 8", lambda: [table8(context)]),
+        comparison(context, "table-9", "Table 9", lambda: [table9(context)]),
+        comparison(context, "table-10", "Table 10", lambda: [table10(context)]),
+        comparison(context, "table-11", "Table 11", lambda: list(table11(context))),
+    ]
+    return "".join(parts)
 
-    parts.append(f"""<!DOCTYPE html>
+
+def quality_section(context: Context) -> str:
+    quality, edition, with_hospitals = quality_table(context)
+    parts = [f"<p>Score of a province = reputation + research score of its hospitals in the "
+             f"Fudan top 100 (zero where it has none). Map and table: edition {esc(edition)} "
+             f"(the default edition; the study used 2020).</p>",
+             figure_html(context, "map_quality_score",
+                         f"Quality score by province, edition {edition}; cf. the study's Fig. 5")]
+
+    def claims() -> list[Table]:
+        claim = Table("quality-claims", "The study's statements on the top 100 vs medres",
+                      ["Statement (study text)", "Printed", "medres (edition 2020)"])
+        study_edition = with_hospitals.get(2020)
+        if study_edition is not None:
+            claim.rows.append([Cell("provinces with a top-100 hospital"), cell(19),
+                               cell(study_edition, diff=study_edition != 19)])
+        return [claim] if claim.rows else []
+
+    parts += [comparison(context, "quality-claims", "The top-100 statements", claims),
+              quality.render()]
+    return "".join(parts)
+
+
+def trend_section(context: Context) -> str:
+    years = sorted(context.marts("dim_years")["year"].astype(int))
+    clusters_table, clusters_text = trend_clusters_table(context)
+    editions = sorted(int(e) for e in context.marts("fct_province_quality_scores")["edition"].unique())
+    return "".join([
+        f"<p>Every year of the panel ({years[0]}–{years[-1]}), from the published marts. The "
+        "comparison with the study above stays on 2020.</p>",
+        '<h3 id="trend-per-capita-heading">Per-capita indicators by year</h3>',
+        figure_html(context, "trend_per_capita",
+                    "Per-capita indicators by year, 31 provinces and the three regions "
+                    "(Σ numerator / Σ population)"),
+        trend_per_capita_table(context).render(),
+        '<h3 id="trend-grades-heading">RSR grade of each province by year</h3>',
+        figure_html(context, "trend_rsr_grades",
+                    "RSR grade by province and year; column heads give the indicator set"),
+        trend_grades_table(context).render(),
+        '<h3 id="trend-clusters-heading">Cluster membership across years</h3>',
+        clusters_text, clusters_table.render(),
+        '<h3 id="trend-quality-heading">Quality scores by Fudan edition</h3>',
+        figure_html(context, "trend_quality_scores",
+                    f"Quality score by province, Fudan editions {', '.join(map(str, editions))}"),
+        trend_quality_table(context).render(),
+    ])
+
+
+def errata_section(context: Context) -> str:
+    parts = ['<ol class="errata">']
+    for title, text, evidence in errata(context):
+        parts.append(f"<li><strong>{esc(title)}.</strong> {esc(text)}"
+                     f"{evidence.render() if evidence is not None else ''}</li>")
+    parts.append("</ol>")
+    return "".join(parts)
+
+
+#: The report's sections in page order: (anchor id, heading, function of the context → HTML).
+#: A new section is one function and one entry here.
+SECTIONS: list[tuple[str, str, object]] = [
+    ("settings", "Build settings", settings_section),
+    ("totals", "Totals: clustering of the four total indicators (Tables 1–6, Fig. 2)",
+     totals_section),
+    ("per-capita", "Per capita: rank-sum ratio (RSR) (Tables 8–11, Figs. 3–4)", per_capita_section),
+    ("quality", "Quality: Fudan top-100 hospitals (Fig. 5)", quality_section),
+    ("change-over-time", "Change over time", trend_section),
+    ("errata", "Errata: inconsistencies in the study", errata_section),
+]
+
+
+def render(context: Context) -> str:
+    y = context.year
+    sections = [(anchor, title, function(context)) for anchor, title, function in SECTIONS]
+    total_diffs = sum(html_text.count('data-diff="1"') for anchor, _, html_text in sections
+                      if anchor != "errata")
+    nav = "".join(f'<li><a href="#{esc(anchor)}">{i}. {esc(title)}</a></li>'
+                  for i, (anchor, title, _) in enumerate(sections, start=1))
+    parts = [f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>medres — medical resources of China's 31 provinces, {esc(y)}</title>
 <link rel="icon" href="data:,">
-<style>{CSS}</style></head><body>
+<style>{CSS}{grade_css(context)}</style></head><body>
 <header><h1>medres — medical resources of China's 31 provinces, {esc(y)}</h1>
 <p>A reproduction of the method of one study of 2020 data ({esc(STUDY)}) from the official figures,
-with medres's results beside the printed ones. Generated from the published marts
-(<code>published/</code>) by <code>python -m medres.report</code>. All figures use English
-province names.</p>
+with medres's results beside the printed ones, and the change over every year of the panel.
+Generated from the published marts (<code>published/</code>) by <code>python -m medres.report</code>.
+All figures use English province names.</p>
 <p class="legend">Legend: <span class="flag">{DIFF_MARK}</span> and a red cell = medres differs
 from the printed value at the printed precision ({esc(total_diffs)} such cells in the study's
 tables below); ✎ / blue cell = value repaired from the OCR text of the study.</p>
-<nav><ul>
-<li><a href="#totals">1. Totals: clustering (Tables 1–6, Fig. 2)</a></li>
-<li><a href="#per-capita">2. Per capita: RSR (Tables 8–11, Figs. 3–4)</a></li>
-<li><a href="#quality">3. Quality: Fudan top 100 (Fig. 5)</a></li>
-<li><a href="#errata">4. Errata of the study</a></li>
-</ul></nav></header><main>""")
-
-    parts.append('<section id="totals"><h2>1. Totals: clustering of the four total indicators</h2>')
-    parts.append("<p>Institutions, health personnel, beds and per-capita health expenditure per "
-                 "province, Z-scored and clustered SPSS-style (squared Euclidean distance, "
-                 "between-groups average linkage). Cluster 1 = lowest mean standardised level.</p>")
-    parts.append(figure_html(context, "dendrogram",
-                             f"Dendrogram, distances rescaled to 0–25, cut at the chosen k ({y}); "
-                             "cf. the study's Fig. 2"))
-    parts.append(figure_html(context, "map_cluster_group", f"Cluster group by province ({y})"))
-    parts += [t1.render(), cluster_profiles_table(context).render(), profile_table.render(),
-              rows_table.render(), diagnostics_table(context).render(), "</section>"]
-
-    parts.append('<section id="per-capita"><h2>2. Per capita: rank-sum ratio (RSR)</h2>')
-    r3_text = ("health personnel per 1,000 people, because no complete series of health "
-               "technicians by province was found" if measure == "health_personnel_per_1000"
-               else "health technicians per 1,000 people")
-    parts.append(f"<p>R1 beds per 1,000 people, R2 institutions per 10,000, R3 {esc(r3_text)} "
-                 f"(fct_province_per_capita.health_workforce_measure = <code>{esc(measure)}</code>), "
-                 f"R4 per-capita health expenditure. medres's regression: RSR = "
-                 f"{esc(fmt(fit['intercept'], 3))} + {esc(fmt(fit['slope'], 3))}·probit, R² = "
-                 f"{esc(fmt(fit['r_squared'], 3))}.</p>")
-    parts.append(figure_html(context, "per_capita_indicators",
-                             f"R1–R4 per province, each sorted ({y})"))
-    parts.append(figure_html(context, "rsr_probit",
-                             "RSR against probit with the fitted line and grade cut-offs; "
-                             "cf. the study's Fig. 3"))
-    parts.append(figure_html(context, "map_rsr_grade",
-                             f"RSR grade by province ({y}); cf. the study's Fig. 4"))
-    parts += [t8.render(), t9.render(), t10.render(), t11.render(), t11_grades.render(),
-              "</section>"]
-
-    parts.append('<section id="quality"><h2>3. Quality: Fudan top-100 hospitals</h2>')
-    study_edition = with_hospitals.get(2020)
-    claim = Table("quality-claims", "The study's statements on the top 100 vs medres",
-                  ["Statement (study text)", "Printed", "medres (edition 2020)"])
-    if study_edition is not None:
-        claim.rows.append([Cell("provinces with a top-100 hospital"), cell(19),
-                           cell(study_edition, diff=study_edition != 19)])
-    parts.append(f"<p>Score of a province = reputation + research score of its hospitals in the "
-                 f"Fudan top 100 (zero where it has none). Map and table: edition {esc(edition)} "
-                 f"(the default edition; the study used 2020).</p>")
-    parts.append(figure_html(context, "map_quality_score",
-                             f"Quality score by province, edition {edition}; cf. the study's Fig. 5"))
-    parts += [claim.render() if claim.rows else "", quality.render(), "</section>"]
-
-    parts.append('<section id="errata"><h2>4. Errata: inconsistencies in the study</h2>'
-                 '<ol class="errata">')
-    for title, text, evidence in errata(context):
-        parts.append(f"<li><strong>{esc(title)}.</strong> {esc(text)}"
-                     f"{evidence.render() if evidence is not None else ''}</li>")
-    parts.append("</ol></section></main>")
-    parts.append(f"<footer><p>Sources: seeds/SOURCES.md (China Health Statistics Yearbook 2021, "
-                 f"NBS, Fudan rankings); the study's tables as transcribed in "
+<nav><ul>{nav}</ul></nav></header><main>"""]
+    for i, (anchor, title, html_text) in enumerate(sections, start=1):
+        parts.append(f'<section id="{esc(anchor)}"><h2>{i}. {esc(title)}</h2>{html_text}</section>')
+    parts.append("</main>")
+    parts.append(f"<footer><p>Sources: seeds/SOURCES.md (NBS provincial series, China Health "
+                 f"Statistics Yearbook 2021, Fudan rankings); the study's tables as transcribed in "
                  f"reference/study_2020/. {esc(figures.GEO_CREDIT)}</p></footer></body></html>")
     return "\n".join(parts)
 
