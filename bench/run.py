@@ -368,12 +368,12 @@ def main(argv: list[str] | None = None) -> int:
               f"({'untimed dbt parse before each build' if parse == 'warm' else 'fresh target/'}; "
               f"{'/usr/bin/time -v' if TIME.exists() else 'getrusage'}; floor and province builds: "
               f"median of {arguments.repeat}):")
-        print(f"  {'build':<20}{'wall s':>8}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
+        print(f"  {'build':<20}{'wall s':>8}{'CPU s':>7}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
               f"{'execute':>9}{'other':>7}  result")
         for m in (floor, province, dag, models_only, county):
             phases = "".join(f"{m.phases[phase]:>{width}.2f}" for phase, width in
                              (("start-up", 10), ("parse", 7), ("execution", 9), ("other", 7)))
-            print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
+            print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.cpu_s:>7.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
             for unique_id in m.failing:
                 print(f"{'':>42}failed: {unique_id}")
         print("  province walls of each run: "
@@ -391,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  project / same-DAG floor {paired_ratio:5.2f}x  (target <= "
               f"{TARGETS['project / same-DAG floor']}x: {verdict(paired_ratio, TARGETS['project / same-DAG floor'])};"
               f" median of {len(paired)} paired runs: " + ", ".join(f"{ratio:.2f}" for ratio in paired)
-              + f"; ratio of the medians {province.wall_s / dag.wall_s:.2f}x)")
+              + f"; ratio of the medians {province.wall_s / dag.wall_s:.2f}x; CPU (user + system) "
+              f"{province.cpu_s / dag.cpu_s:.2f}x)")
         print(f"  county / province wall {county_ratio:5.2f}x  (target <= {TARGETS['county / province']}x: "
               f"{verdict(county_ratio, TARGETS['county / province'])})")
         print(f"  county peak memory     {county_peak_gib:5.2f} GiB (target <= "
