@@ -19,7 +19,10 @@ project). The project name, profile (adapter, threads) and vars are the original
 may use vars, e.g. ``expected: "{{ var('...') }}"``).
 
 Driven by the manifest only (no node name is written here), so it follows the project as it
-grows. Not supported (an error says so): package (namespaced) generic tests, snapshots, unit tests.
+grows. Hooks (``on-run-start`` / ``on-run-end``, dbt's operation nodes) become as many ``select 1``
+statements; unit tests become a unit test of the same name on the same model, with an empty input
+for each of its parents and the trivial model's one expected row. Not supported (an error says
+so): package (namespaced) generic tests, snapshots.
 
 Usage: ``python bench/dag_floor.py MANIFEST PROJECT DESTINATION``.
 """
@@ -45,7 +48,7 @@ SEED_CONFIG_KEPT = ("schema", "database", "alias", "column_types", "quote_column
 TRIVIAL_TEST = """{{% test {name}(model) %}}
 {{#- A trivial stand-in for the project's test of the same name: zero rows, reads nothing. -#}}
 {{%- do kwargs -%}}
-select 1 as x where false
+{depends_on}select 1 as x where false
 {{% endtest %}}
 """
 
@@ -58,9 +61,10 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
     """Write the same-DAG project of ``manifest`` (parsed from ``project``) into ``destination``."""
     name = manifest["metadata"]["project_name"]
     nodes = [node for node in manifest["nodes"].values() if node["package_name"] == name]
-    unsupported = sorted({node["resource_type"] for node in nodes} - {"seed", "model", "test"})
-    if unsupported or manifest.get("unit_tests"):
-        raise UnsupportedManifest(f"dag_floor: cannot reproduce {unsupported or ['unit_test']} nodes")
+    unsupported = sorted({node["resource_type"] for node in nodes}
+                         - {"seed", "model", "test", "operation"})
+    if unsupported:
+        raise UnsupportedManifest(f"dag_floor: cannot reproduce {unsupported} nodes")
     destination.mkdir(parents=True)
     original = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))
     dbt_project = {
@@ -72,10 +76,15 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
         "macro-paths": ["macros"],
         "vars": original.get("vars", {}),
     }
+    for hook in ("on-run-start", "on-run-end"):
+        statements = original.get(hook) or []
+        if statements:
+            dbt_project[hook] = ["select 1"] * len(statements if isinstance(statements, list) else [statements])
     write(destination / "dbt_project.yml", yaml.safe_dump(dbt_project, allow_unicode=True, sort_keys=False))
     shutil.copy2(project / "profiles.yml", destination / "profiles.yml")
 
     properties: dict[str, list[dict]] = {"models": [], "seeds": []}
+    nodes_by_name = {node["name"]: node for node in nodes if node["resource_type"] == "model"}
     entries: dict[str, dict] = {}  # unique_id -> its properties entry
     for node in sorted(nodes, key=lambda node: node["unique_id"]):
         path = destination / node["original_file_path"]
@@ -91,7 +100,7 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
             properties["models"].append(entry)
             entries[node["unique_id"]] = entry
 
-    generic_tests = set()
+    generic_tests: dict[str, list[set[str]]] = defaultdict(list)  # name -> refs of each instance
     for node in sorted(nodes, key=lambda node: node["unique_id"]):
         if node["resource_type"] != "test":
             continue
@@ -102,7 +111,11 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
             continue
         if metadata.get("namespace"):
             raise UnsupportedManifest(f"dag_floor: package test {metadata['namespace']}.{metadata['name']}")
-        generic_tests.add(metadata["name"])
+        attached = manifest["nodes"].get(node["attached_node"], {}).get("name")
+        in_arguments = json.dumps(metadata["kwargs"])
+        generic_tests[metadata["name"]].append(
+            {call_text(ref) for ref in node.get("refs", [])
+             if ref["name"] != attached and f"'{ref['name']}'" not in in_arguments})
         arguments = {key: value for key, value in metadata["kwargs"].items()
                      if key not in ("model", "column_name")}
         test: dict = {"arguments": arguments} if arguments else {}
@@ -124,8 +137,12 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
             target = entry
         target.setdefault("data_tests", []).append({metadata["name"]: test} if test else metadata["name"])
 
-    for test_name in sorted(generic_tests):
-        write(destination / "macros" / f"test_{test_name}.sql", TRIVIAL_TEST.format(name=test_name))
+    for test_name, instances in sorted(generic_tests.items()):
+        # The ref()s the test's own macro makes (the same in every instance), so the edges stay.
+        own = sorted(set.intersection(*instances))
+        depends_on = "".join(f"-- depends_on: {{{{ {call} }}}}\n" for call in own)
+        write(destination / "macros" / f"test_{test_name}.sql",
+              TRIVIAL_TEST.format(name=test_name, depends_on=depends_on))
     (destination / "macros").mkdir(exist_ok=True)
     # Exposures are no-op nodes of ``dbt build``: same names, types and ref()s.
     properties["exposures"] = [
@@ -134,6 +151,14 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
          "depends_on": [call_text(ref) for ref in exposure.get("refs", [])]}
         for exposure in sorted(manifest.get("exposures", {}).values(), key=lambda e: e["unique_id"])
         if exposure["package_name"] == name]
+    # Unit tests: same name and model; each parent given with no rows; the trivial model's one row.
+    properties["unit_tests"] = [
+        {"name": test["name"], "model": test["model"],
+         "given": [{"input": call_text(ref), "rows": []}
+                   for ref in {ref["name"]: ref for ref in nodes_by_name[test["model"]].get("refs", [])}.values()],
+         "expect": {"rows": [{"x": 1}]}}
+        for test in sorted(manifest.get("unit_tests", {}).values(), key=lambda t: t["unique_id"])
+        if test["package_name"] == name]
     write(destination / "models" / "_dag_floor.yml",
           yaml.safe_dump({"version": 2, **{k: v for k, v in properties.items() if v}},
                          allow_unicode=True, sort_keys=False))
