@@ -37,6 +37,9 @@ medres_plausibility_bands:
     technicians_per_bed: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     personnel_per_bed: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     census_per_yearend_population: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_reputation_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_research_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_total_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
 medres_year_over_year_max_change:
   type: mapping
   fields:
