@@ -17,7 +17,12 @@ import pytest
 
 from medres import inequality
 from medres.city import _city_inequality_panel, within_terms
-from medres.city_report import CITY_REPORT_MARTS, FIGURE_NAME, city_section, within_share_table
+from medres.city_report import (
+    CITY_REPORT_MARTS,
+    FIGURE_NAME,
+    city_section,
+    within_share_table,
+)
 from medres.figures import Marts, MissingMartError
 from medres.validation import InputError
 

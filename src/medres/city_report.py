@@ -29,10 +29,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from medres.figures import Marts, _save  # noqa: E402
+from medres.figures import Marts, _save
 
 CITY_REPORT_MARTS = (
     "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
@@ -187,22 +187,22 @@ def city_section(published: Path | Marts, figures_dir: Path, *, year: int | None
     parts = [
         '<section id="city-panel">',
         "<h2>Below the provinces: inequality between cities</h2>",
-        f"<p>Theil {form} of {_esc(resource)} across {int(first.n_units)}–{int(shares['n_units'].max())} "
-        "prefecture-level cities per year, decomposed exactly into a part between East, Central "
+        (f"<p>Theil {form} of {_esc(resource)} across {int(shares['n_units'].min())}–"
+        f"{int(shares['n_units'].max())} prefecture-level cities per year, decomposed exactly into a part between East, Central "
         "and West, a part between the provinces of a region and a part within provinces (between "
         f"the cities of a province). The within-province part is {_num(first.within_province_pct, 1)} % "
         f"of the index in {int(first.year)} and {_num(last.within_province_pct, 1)} % in "
         f"{int(last.year)}. Shares use the population the yearbook printed for the year (column "
         "<em>population</em>): it changes in 2015 and 2020, and the bed definition changes in 2017 "
-        "(hospitals only), so a step at those years is partly a change of definition.</p>",
+        "(hospitals only), so a step at those years is partly a change of definition.</p>"),
         _table("city-within-share", f"Nested Theil {form} of {resource}: contribution of each part, %",
                ["Year", "Population", "Cities", f"Theil {form}", "Between regions %",
                 "Between provinces %", "Within provinces %", "Gini"], share_rows),
-        f'<figure id="fig-{FIGURE_NAME}"><a href="{_esc(svg)}"><img src="{_esc(png)}" '
+        (f'<figure id="fig-{FIGURE_NAME}"><a href="{_esc(svg)}"><img src="{_esc(png)}" '
         f'alt="Nested Theil parts of beds and doctors across cities per year" loading="eager"></a>'
         f'<figcaption>Contribution of the nested parts to the Theil {form} index of beds (stacked) '
         f'and the within-province share for doctors (line) (<a href="{_esc(svg)}">SVG</a>)'
-        "</figcaption></figure>",
+        "</figcaption></figure>"),
         _table("city-top-cities", f"Cities that drive within-province inequality of {resource}, "
                f"{year} (largest terms of the within-province part)",
                ["Rank", "City", "Province", "Share of province's resource %",
