@@ -823,13 +823,14 @@ def _(s: Settings) -> Parts:
         between("cv", 0, None),
         between("weighted_cv", 0, None),
         between("mean_value", 0, None, strict_low=True),
+    ]
+
 
 # --- The prefecture-city panel (issue 16) ---------------------------------------------------
 
 CITY_POPULATION_BASES = ["yearend_total_population", "yearend_registered_population",
                          "resident_population"]
 CITY_RESOURCES = ["beds", "doctors"]
-THEIL_FORMS = ["theil_t", "theil_l"]
 REGIONS_3 = ["East", "Central", "West"]
 
 
