@@ -1,29 +1,14 @@
-"""The city lens (medres.city) and its report section (medres.city_report), on synthetic panels.
-
-No build is needed: the marts the section reads are written as Parquet files shaped like the
-published ones, from the same functions the dbt Python models call.
-"""
+"""The city lens (medres.city) on synthetic panels: no build is needed. The report's city section
+is tested on a real build in test_report.py."""
 
 from __future__ import annotations
 
-import html
-from html.parser import HTMLParser
-from pathlib import Path
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from medres import inequality
 from medres.city import _city_inequality_panel, within_terms
-from medres.city_report import (
-    CITY_REPORT_MARTS,
-    FIGURE_NAME,
-    city_section,
-    within_share_table,
-)
-from medres.figures import Marts, MissingMartError
 from medres.validation import InputError
 
 SETTINGS = {"resources": ["beds", "doctors"], "population": "population_10k",
@@ -95,95 +80,3 @@ def test_panel_names_a_missing_setting():
     with pytest.raises(InputError, match="levels"):
         _city_inequality_panel(panel(), "year", "city_code",
                                {"resources": ["beds"], "population": "population_10k"})
-
-
-# --- The report section -----------------------------------------------------------------------
-
-
-def publish_synthetic(frame: pd.DataFrame, published: Path) -> None:
-    """Write the marts the section reads, shaped like the published ones."""
-    inputs = frame[["year", "city_code", "province_code", "region_3", "beds", "doctors",
-                    "population_10k"]]
-    result = _city_inequality_panel(inputs, "year", "city_code", SETTINGS)
-    basis = {2019: "yearend_registered_population", 2020: "resident_population"}
-    theil = result["theil"].copy()
-    theil["part"] = np.select(
-        [theil["component"] == "total", theil["component"] == "within",
-         theil["level"] == "region_3"],
-        ["total", "within_province", "between_region"], "between_province")
-    theil = theil.rename(columns={"value": "theil_value"}).assign(
-        population_basis=theil["year"].map(basis))
-    gini = result["gini"].assign(population_basis=lambda f: f["year"].map(basis))
-    units = result["theil_units"].merge(
-        theil.loc[theil["part"] == "within_province", ["year", "resource", "theil_form", "theil_value"]],
-        on=["year", "resource", "theil_form"])
-    units["share_of_within_pct"] = 100 * units["within_term"] / units["theil_value"]
-    units["within_rank"] = units.groupby(["year", "resource", "theil_form"])["within_term"].rank(
-        ascending=False, method="min").astype(int)
-    units = units.merge(frame[["year", "city_code", "city_zh", "province_zh"]], on=["year", "city_code"])
-    units = units.rename(columns={"group_resource_share": "province_resource_share",
-                                  "group_population_share": "province_population_share"})
-    coverage = pd.DataFrame({"year": [2020, 2020], "province_code": ["110000", "120000"],
-                             "exclusions": ["城市<b> beds", None]})
-    marts = {"fct_city_inequality_theil": theil, "fct_city_inequality_gini": gini,
-             "fct_city_inequality_theil_cities": units, "fct_city_province_coverage": coverage}
-    (published / "parquet").mkdir(parents=True)
-    with duckdb.connect() as connection:
-        for name, mart in marts.items():
-            connection.register("mart", mart)
-            connection.execute(f"copy mart to '{published / 'parquet' / name}.parquet' (format parquet)")
-            connection.unregister("mart")
-
-
-class Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, int] = {}
-        self.images: list[str] = []
-        self.scripts = 0
-        self._table: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self._table = attrs.get("id")
-            self.tables[self._table] = 0
-        elif tag == "tr" and self._table:
-            self.tables[self._table] += 1
-        elif tag == "img":
-            self.images.append(attrs["src"])
-        elif tag == "script":
-            self.scripts += 1
-
-
-def test_section_reads_the_marts_and_writes_its_figure(tmp_path):
-    frame = panel()
-    publish_synthetic(frame, tmp_path / "published")
-    figures = tmp_path / "figures"
-    section = city_section(tmp_path / "published", figures, top=5)
-
-    assert (figures / f"{FIGURE_NAME}.png").stat().st_size > 0
-    assert (figures / f"{FIGURE_NAME}.svg").stat().st_size > 0
-    parsed = Collect()
-    parsed.feed(section)
-    # Header row + one row per year; header + 5 top cities; the recurring drivers.
-    assert parsed.tables["city-within-share"] == 1 + 2
-    assert parsed.tables["city-top-cities"] == 1 + 5
-    assert parsed.tables["city-recurring-drivers"] > 1
-    assert parsed.images == [f"figures/{FIGURE_NAME}.png"]
-    assert parsed.scripts == 0 and "http" not in section
-    # Escaped: the exclusion text holds markup characters.
-    assert "城市&lt;b&gt; beds" in section and "城市<b>" not in section
-    # The within share printed is the mart's.
-    table = within_share_table(Marts(tmp_path / "published"))
-    assert f"{table['within_province_pct'].iloc[-1]:,.1f}" in html.unescape(section)
-    assert table[["between_region_pct", "between_province_pct", "within_province_pct"]].sum(
-        axis=1).round(9).eq(100).all()
-
-
-def test_section_names_missing_marts(tmp_path):
-    (tmp_path / "published").mkdir()
-    with pytest.raises(MissingMartError) as error:
-        city_section(tmp_path / "published", tmp_path / "figures")
-    for name in CITY_REPORT_MARTS:
-        assert name in str(error.value)

@@ -102,7 +102,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 12
+    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 13
     for src in parsed.images:
         assert (out / src).exists(), src
 
@@ -112,7 +112,7 @@ def test_tables_have_the_expected_rows(built):
     expected = {"table-1": 31, "tables-2-6-rows": 31, "tables-2-6-profiles": 25, "table-8": 31,
                 "table-9": 11, "table-10": 5, "table-11": 31, "table-11-grades": 5,
                 "quality-scores": 31, "errata-table8-rsr": 31, "errata-ocr": 8,
-                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 23,
+                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 24,
                 "inequality-gini": 5, "inequality-theil": 2 * (4 * 9 + 1), "inequality-regions": 15,
                 "inequality-cv": 3 * 9 + 1, "grade-validity": 9,
                 "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
@@ -391,7 +391,7 @@ def test_sections_are_functions_in_page_order(built):
     _, page, _ = built
     anchors = [anchor for anchor, _, _ in report.SECTIONS]
     assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time",
-                       "inequality", "errata"]
+                       "inequality", "city-panel", "errata"]
     positions = [page.index(f'<section id="{a}">') for a in anchors]
     assert positions == sorted(positions)
 
@@ -460,3 +460,22 @@ def test_inequality_findings_recomputed_from_the_seeds(built):
             f"health technicians and {100 * people_share:.1f} % of its people") in text
     assert f"health technicians against population is {gini:.3f}" in text
     assert f"{gini:.3f}" == "0.057"
+
+
+def test_city_section_states_the_marts_within_province_shares(built, published):
+    """The city section's table is the nested Theil decomposition of the published mart, one row
+    per year, and its text quotes the first and last year's within-province share."""
+    _, page, parsed = built
+    theil = report.Marts(published)("fct_city_inequality_theil")
+    beds = theil[(theil["resource"] == "beds") & (theil["theil_form"] == "theil_t")]
+    shares = beds.pivot(index="year", columns="part", values="contribution_pct").sort_index()
+    rows = parsed.tables["city-within-share"]
+    assert [int(r[0][0]) for r in rows] == list(shares.index)
+    for row, (year, share) in zip(rows, shares.iterrows()):
+        assert row[6][0] == f"{share['within_province']:,.1f}", year
+        assert abs(share[["between_region", "between_province", "within_province"]].sum() - 100) < 1e-9
+    text = re.sub(r"<[^>]+>", "", page[page.index('<section id="city-panel">'):])
+    first, last = shares.index[0], shares.index[-1]
+    assert (f"The within-province part is {shares.loc[first, 'within_province']:,.1f} % of the index "
+            f"in {first} and {shares.loc[last, 'within_province']:,.1f} % in {last}") in text
+    assert len(parsed.tables["city-top-cities"]) == report.CITY_TOP

@@ -77,6 +77,7 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
     "lorenz_curves": ("fct_lorenz_curves", "fct_inequality_gini", "dim_build_settings"),
     "theil_over_years": ("fct_inequality_theil", "dim_build_settings"),
     "agglomeration": ("fct_province_agglomeration", "dim_provinces", "dim_build_settings"),
+    "city_within_province_share": ("fct_city_inequality_theil", "fct_city_inequality_gini"),
 }
 #: The build settings (dbt vars) each figure depends on; its credit line states their values.
 FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -926,6 +927,98 @@ def agglomeration_figure(marts: Marts, year: int, out: Path,
     return FigureResult("agglomeration", "Agglomeration degree", _save(fig, out, "agglomeration"))
 
 
+# --- The prefecture-city panel ------------------------------------------------------------------
+
+#: The city figure (the within-province share of inequality over the years).
+CITY_FIGURE = "city_within_province_share"
+CITY_THEIL_PARTS = (
+    ("between_region", "Between East / Central / West"),
+    ("between_province", "Between provinces within a region"),
+    ("within_province", "Within provinces (between cities)"),
+)
+CITY_POPULATION_BASES = {
+    "yearend_total_population": "year-end total",
+    "yearend_registered_population": "household-registered",
+    "resident_population": "resident",
+}
+
+
+def within_share_table(marts: Marts, resource: str = "beds", theil_form: str = "theil_t"
+                       ) -> pd.DataFrame:
+    """One row per year: population basis, cities measured, the Theil total, the contribution
+    (percent) of each nested part and the Gini of ``resource``."""
+    theil = marts("fct_city_inequality_theil")
+    theil = theil[(theil["resource"] == resource) & (theil["theil_form"] == theil_form)]
+    if theil.empty:
+        raise ValueError(f"fct_city_inequality_theil has no rows for {resource!r} / {theil_form!r}")
+    shares = theil.pivot(index="year", columns="part", values="contribution_pct")
+    totals = theil[theil["part"] == "total"].set_index("year")
+    gini = marts("fct_city_inequality_gini")
+    gini = gini[gini["resource"] == resource].set_index("year")["gini"]
+    table = pd.DataFrame({
+        "year": shares.index.astype(int),
+        "population_basis": totals["population_basis"].reindex(shares.index).to_numpy(),
+        "n_units": totals["n_units"].reindex(shares.index).to_numpy(),
+        "theil_total": totals["theil_value"].reindex(shares.index).to_numpy(),
+        **{f"{part}_pct": shares[part].to_numpy() for part, _ in CITY_THEIL_PARTS},
+        "gini": gini.reindex(shares.index).to_numpy(),
+    })
+    return table.sort_values("year").reset_index(drop=True)
+
+
+def top_cities(marts: Marts, year: int, resource: str = "beds", theil_form: str = "theil_t",
+               top: int = 10) -> pd.DataFrame:
+    """The ``top`` cities by their term of the within-province part in ``year``."""
+    cities = marts("fct_city_inequality_theil_cities")
+    chosen = cities[(cities["year"] == year) & (cities["resource"] == resource)
+                    & (cities["theil_form"] == theil_form)]
+    return chosen.sort_values(["within_term", "city_code"], ascending=[False, True]).head(top)
+
+
+def recurring_drivers(marts: Marts, resource: str = "beds", theil_form: str = "theil_t",
+                      top: int = 10, listed: int = 10) -> pd.DataFrame:
+    """Cities most often among the ``top`` drivers of a year, with the years and their mean share
+    of the within-province part in those years."""
+    cities = marts("fct_city_inequality_theil_cities")
+    chosen = cities[(cities["resource"] == resource) & (cities["theil_form"] == theil_form)
+                    & (cities["within_rank"] <= top)]
+    summary = (chosen.groupby(["city_code", "city_zh", "province_zh"], as_index=False)
+               .agg(years_in_top=("year", "nunique"), first_year=("year", "min"),
+                    last_year=("year", "max"), mean_share_of_within_pct=("share_of_within_pct", "mean")))
+    return summary.sort_values(["years_in_top", "mean_share_of_within_pct", "city_code"],
+                               ascending=[False, False, True]).head(listed).reset_index(drop=True)
+
+
+def city_within_share_figure(marts: Marts, out: Path, theil_form: str = "theil_t") -> FigureResult:
+    """Stacked contributions of the nested parts (beds) and the within-province share of doctors,
+    per year, with the population-basis and bed-definition breaks marked."""
+    beds = within_share_table(marts, "beds", theil_form)
+    doctors = within_share_table(marts, "doctors", theil_form)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.stackplot(beds["year"], *[beds[f"{part}_pct"] for part, _ in CITY_THEIL_PARTS],
+                 labels=[f"Beds: {label}" for _, label in CITY_THEIL_PARTS],
+                 colors=["#c6dbef", "#6baed6", "#08519c"], alpha=0.9)
+    ax.plot(doctors["year"], doctors["within_province_pct"], color="#d94801", marker="o",
+            markersize=3, label="Doctors: within provinces")
+    for year, text in ((2014.5, "population: registered"), (2016.5, "beds: hospitals only"),
+                       (2019.5, "population: resident")):
+        if beds["year"].min() < year < beds["year"].max():
+            ax.axvline(year, color="#444444", linestyle="--", linewidth=0.8)
+            ax.text(year - 0.08, 97, text, rotation=90, fontsize=7, ha="right", va="top",
+                    color="#222222")
+    ax.set_xlim(beds["year"].min(), beds["year"].max())
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(f"Share of the Theil index ({'T' if theil_form == 'theil_t' else 'L'}), %")
+    ax.set_xlabel("Data year")
+    ax.set_title("Inequality of beds and doctors across prefecture-level cities: nested Theil parts",
+                 fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False)
+    fig.subplots_adjust(bottom=0.24)
+    fig.text(0.01, 0.01, "Source: China City Statistical Yearbook (data 2004-2020), medres "
+             "marts fct_city_inequality_theil.", fontsize=6, color="#555555")
+    return FigureResult(CITY_FIGURE, "City panel: nested Theil parts", _save(fig, Path(out), CITY_FIGURE))
+
+
 def generate(marts: Marts, out: Path, year: int | None = None,
              geojson: Path = DEFAULT_GEOJSON) -> list[FigureResult]:
     """Draw every figure from the published ``marts`` into ``out``; return what was drawn.
@@ -952,6 +1045,7 @@ def generate(marts: Marts, out: Path, year: int | None = None,
         lorenz_figure(marts, year, out),
         theil_over_years_figure(marts, out),
         agglomeration_figure(marts, year, out),
+        city_within_share_figure(marts, out),
     ]
 
 

@@ -93,6 +93,8 @@ REPORT_MARTS = (
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
     "fct_province_quality_scores", "fct_inequality_gini", "fct_inequality_theil",
     "fct_inequality_theil_groups", "fct_province_agglomeration", "fct_indicator_dispersion",
+    "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
+    "fct_city_province_coverage",
 )
 
 
@@ -1136,7 +1138,7 @@ def theil_table(context: Context) -> Table:
                    "between share (%)"],
                   note="between + within = total exactly (a data test proves it for every row).")
     for (resource, grouping, year), row in theil.iterrows():
-        table.rows.append([Cell(resource_label(resource)), Cell(grouping), cell(int(year)),
+        table.rows.append([Cell(resource_label(resource)), Cell(grouping), Cell(str(int(year))),
                            cell(row[("theil_value", "total")], 5),
                            cell(row[("theil_value", "between")], 5),
                            cell(row[("theil_value", "within")], 5),
@@ -1164,7 +1166,7 @@ def dispersion_table(context: Context) -> Table:
                                    "(fct_indicator_dispersion)",
                   ["Year", "Indicator", "Mean of provinces", "CV", "Population-weighted CV"])
     for row in rows.sort_values(["indicator", "year"]).itertuples(index=False):
-        table.rows.append([cell(int(row.year)), Cell(row.indicator), cell(row.mean_value, 2),
+        table.rows.append([Cell(str(int(row.year))), Cell(row.indicator), cell(row.mean_value, 2),
                            cell(row.cv, 3), cell(row.weighted_cv, 3)])
     return table
 
@@ -1177,7 +1179,7 @@ def grade_validity_table(context: Context) -> Table:
                        "provinces and the Brown-Forsythe and normality checks pass; otherwise "
                        "Kruskal-Wallis.")
     for row in rows.itertuples(index=False):
-        table.rows.append([cell(int(row.year)), Cell(row.indicator_set), Cell(row.grading_status),
+        table.rows.append([Cell(str(int(row.year))), Cell(row.indicator_set), Cell(row.grading_status),
                            Cell(row.grade_validity_test or "–"), cell(row.grade_validity_statistic, 2),
                            cell(row.grade_validity_p, 6), Cell(row.grade_validity_reason or "–")])
     return table
@@ -1244,6 +1246,82 @@ def inequality_section(context: Context) -> str:
     ])
 
 
+# --- Below the provinces ------------------------------------------------------------------------
+
+#: The city lens's resource and index the section leads with, and how many top cities it lists.
+CITY_RESOURCE, CITY_THEIL_FORM, CITY_TOP = "beds", "theil_t", 10
+
+
+def city_share_table(shares: pd.DataFrame) -> Table:
+    form = "T" if CITY_THEIL_FORM == "theil_t" else "L"
+    table = Table("city-within-share",
+                  f"Nested Theil {form} of {CITY_RESOURCE} across cities: contribution of each part, %",
+                  ["Year", "Population", "Cities", f"Theil {form}", "Between regions %",
+                   "Between provinces %", "Within provinces %", "Gini"])
+    for row in shares.itertuples():
+        table.rows.append([
+            Cell(str(int(row.year))), Cell(figures.CITY_POPULATION_BASES.get(row.population_basis,
+                                                                       row.population_basis)),
+            cell(int(row.n_units)), cell(row.theil_total, 4),
+            *[cell(getattr(row, f"{part}_pct"), 1) for part, _ in figures.CITY_THEIL_PARTS],
+            cell(row.gini, 3)])
+    return table
+
+
+def city_top_table(context: Context, year: int) -> Table:
+    drivers = figures.top_cities(context.marts, year, CITY_RESOURCE, CITY_THEIL_FORM, CITY_TOP)
+    table = Table("city-top-cities", f"Cities that drive within-province inequality of "
+                                     f"{CITY_RESOURCE}, {year} (largest terms of the within-province part)",
+                  ["Rank", "City", "Province", "Share of province's resource %",
+                   "Share of province's population %", "Within term", "Share of within part %"])
+    for row in drivers.itertuples():
+        table.rows.append([cell(int(row.within_rank)), Cell(row.city_zh), Cell(row.province_zh),
+                           cell(100 * row.province_resource_share, 1),
+                           cell(100 * row.province_population_share, 1), cell(row.within_term, 5),
+                           cell(row.share_of_within_pct, 1)])
+    return table
+
+
+def city_recurring_table(context: Context, first: int, last: int) -> Table:
+    recurring = figures.recurring_drivers(context.marts, CITY_RESOURCE, CITY_THEIL_FORM, CITY_TOP)
+    table = Table("city-recurring-drivers",
+                  f"Cities most often among the top {CITY_TOP} drivers, {first}–{last}",
+                  ["City", "Province", "Years in top", "First–last", "Mean share of within part %"])
+    for row in recurring.itertuples():
+        table.rows.append([Cell(row.city_zh), Cell(row.province_zh), cell(int(row.years_in_top)),
+                           Cell(f"{int(row.first_year)}–{int(row.last_year)}"),
+                           cell(row.mean_share_of_within_pct, 1)])
+    return table
+
+
+def city_section(context: Context) -> str:
+    shares = figures.within_share_table(context.marts, CITY_RESOURCE, CITY_THEIL_FORM)
+    first, last = shares.iloc[0], shares.iloc[-1]
+    coverage = context.marts("fct_city_province_coverage")
+    exclusions = coverage[coverage["exclusions"].notna()]
+    excluded = "; ".join(f"{int(r.year)} {r.exclusions}" for r in exclusions.itertuples())
+    form = "T" if CITY_THEIL_FORM == "theil_t" else "L"
+    return "".join([
+        f"<p>Theil {form} of {esc(CITY_RESOURCE)} across {int(shares['n_units'].min())}–"
+        f"{int(shares['n_units'].max())} prefecture-level cities per year, decomposed exactly into "
+        "a part between East, Central and West, a part between the provinces of a region and a "
+        "part within provinces (between the cities of a province). The within-province part is "
+        f"{fmt(first.within_province_pct, 1)} % of the index in {int(first.year)} and "
+        f"{fmt(last.within_province_pct, 1)} % in {int(last.year)}. Shares use the population "
+        "the yearbook printed for the year (column Population): it changes in 2015 and 2020, and "
+        "the bed definition changes in 2017 (hospitals only), so a step at those years is partly "
+        "a change of definition.</p>",
+        city_share_table(shares).render(),
+        figure_html(context, figures.CITY_FIGURE,
+                    f"Contribution of the nested parts to the Theil {form} index of beds (stacked) "
+                    "and the within-province share for doctors (line)"),
+        city_top_table(context, int(last.year)).render(),
+        city_recurring_table(context, int(first.year), int(last.year)).render(),
+        (f"<p>Printed values left out (seeds/city/city_acknowledged_exceptions.csv): "
+         f"{esc(excluded)}.</p>" if excluded else ""),
+    ])
+
+
 def errata_section(context: Context) -> str:
     parts = ['<ol class="errata">']
     for title, text, evidence in errata(context):
@@ -1263,6 +1341,7 @@ SECTIONS: list[tuple[str, str, object]] = [
     ("quality", "Quality: Fudan top-100 hospitals (Fig. 5)", quality_section),
     ("change-over-time", "Change over time", trend_section),
     ("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)", inequality_section),
+    ("city-panel", "Below the provinces: inequality between cities", city_section),
     ("errata", "Errata: inconsistencies in the study", errata_section),
 ]
 
