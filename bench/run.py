@@ -5,12 +5,13 @@ warehouse/, published/, target/ and logs/ are never touched):
 
 1. ``floor``: a trivial one-model dbt-duckdb project (``select 1``), the fixed cost of starting dbt,
    parsing and connecting;
-2. ``province``: ``dbt build`` of a copy of the whole project (seeds, models, data tests), with
-   the cost of each Python model and the slowest nodes from ``target/run_results.json``;
-3. ``county``: the same build on synthetic county-level seeds (bench/generate_counties.py: 2,851
-   units x 2011-2020) with ``medres_expected_units=2851`` and ``medres_national_totals`` set to the
-   synthetic study-year sums; tests that compare the unchanged (province-level) Fudan seeds with
-   the county reference cannot hold there and are excluded (``COUNTY_EXCLUDES``).
+2. ``province``: ``dbt build`` of a copy of the whole project (seeds, models, data tests) — the
+   provincial panel 2016-2024 and the prefecture-city panel (2004-2020, ~290 cities a year) —,
+   with the cost of each Python model and the slowest nodes from ``target/run_results.json``;
+3. ``province, no city``: the same build without the city panel (``--exclude`` of every node whose
+   name holds ``city``: ``CITY_NODES``). The real city panel is the scale test: the whole build
+   over this one is what ~5,000 city-years add (target <= 1.3x, peak <= 0.5 GiB). It replaces the
+   synthetic county panel of the first benchmarks, which drew values instead of reading them.
 
 Wall time and peak memory come from ``/usr/bin/time -v`` when present (its maximum resident set
 size is that of the largest process of the tree; dbt-duckdb runs models, Python models included,
@@ -58,7 +59,6 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dag_floor  # noqa: E402
-from generate_counties import UNITS, generate  # noqa: E402
 
 from medres.dbt_environment import dbt_environment  # noqa: E402
 
@@ -67,19 +67,10 @@ DBT = Path(sys.executable).parent / "dbt"
 TIME = Path("/usr/bin/time")
 # What a dbt run needs from the project; the rest (.venv, warehouse, published, ...) is not copied.
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests", "analyses"]
-# The Fudan seeds stay province-level in the county scenario: their region codes are not county
-# codes, so the hospital-province relationship/name tests and the quality-lens tests (which need
-# every ranked hospital located in a unit; with none located the shares are 0/0) are excluded there.
-COUNTY_EXCLUDES = [
-    "fct_province_quality_scores,test_type:generic",
-    "stg_fudan__hospital_provinces,test_type:generic",
-    "relationships_int_hospital_rankings_located_region_code__region_code__ref_int_region_names_",
-    "assert_hospital_scores_add_up",
-    "assert_quality_default_edition",
-    "assert_quality_shares_sum_to_one",
-]
-TARGETS = {"project / floor": 1.5, "project / same-DAG floor": 1.10, "county / province": 2.0,
-           "county peak GiB": 1.0}
+# Every node of the city panel (seeds, models, their tests): their names all hold "city".
+CITY_NODES = ["fqn:*city*"]
+TARGETS = {"project / floor": 1.5, "project / same-DAG floor": 1.10, "province / no city": 1.3,
+           "province peak GiB": 0.5}
 TRIVIAL_PROJECT = """name: trivial
 version: "1.0"
 config-version: 2
@@ -335,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         # Interleaved, so a slow spell of the shared machine does not fall on one build only; the
         # province build and its same-DAG floor run next to each other, in alternating order.
         runs: dict[str, list[Measurement]] = {"floor": [], "province": [], "same-DAG floor": [],
-                                              "province, no tests": []}
+                                              "province, no tests": [], "province, no city": []}
         for run in range(arguments.repeat):
             runs["floor"].append(measure("floor", trivial_project(work / f"trivial-{run}"), [], parse))
             pair = [("province", lambda: copy_project(work / f"province-{run}")),
@@ -345,24 +336,14 @@ def main(argv: list[str] | None = None) -> int:
             runs["province, no tests"].append(measure(
                 "province, no tests", copy_project(work / f"province-no-tests-{run}", data_tests=False), [],
                 parse))
-        floor, province, dag, models_only = (median_measurement(measured) for measured in runs.values())
+            runs["province, no city"].append(measure(
+                "province, no city", copy_project(work / f"province-no-city-{run}"),
+                ["--exclude", *CITY_NODES], parse))
+        floor, province, dag, models_only, no_city = (
+            median_measurement(measured) for measured in runs.values())
         paired = sorted(p.wall_s / d.wall_s for p, d in zip(runs["province"], runs["same-DAG floor"]))
         paired_ratio = paired[len(paired) // 2] if len(paired) % 2 else \
             (paired[len(paired) // 2 - 1] + paired[len(paired) // 2]) / 2
-
-        county_project = copy_project(work / "county")
-        started = time.perf_counter()
-        totals = generate(PROJECT, county_project / "seeds")
-        generation_s = time.perf_counter() - started
-        national = {name: {"expected": value, "tolerance": 0.0 if name == "institutions" else 0.005}
-                    for name, value in totals.items()}
-        # Technicians are empty in the county seeds; the test allows that, but the var must exist.
-        national["health_technicians_10k"] = {"expected": 0, "tolerance": 0.0}
-        county_vars = {"medres_expected_units": UNITS, "medres_year": 2020,
-                       "medres_national_totals": national}
-        county = measure("county", county_project,
-                         ["--vars", json.dumps(county_vars), "--exclude", *COUNTY_EXCLUDES],
-                         parse, ["--vars", json.dumps(county_vars)])
 
         print(f"dbt build, fresh copy and DuckDB warehouse each, {parse} parse "
               f"({'untimed dbt parse before each build' if parse == 'warm' else 'fresh target/'}; "
@@ -370,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
               f"median of {arguments.repeat}):")
         print(f"  {'build':<20}{'wall s':>8}{'CPU s':>7}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
               f"{'execute':>9}{'other':>7}  result")
-        for m in (floor, province, dag, models_only, county):
+        for m in (floor, province, dag, models_only, no_city):
             phases = "".join(f"{m.phases[phase]:>{width}.2f}" for phase, width in
                              (("start-up", 10), ("parse", 7), ("execution", 9), ("other", 7)))
             print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.cpu_s:>7.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
@@ -380,11 +361,9 @@ def main(argv: list[str] | None = None) -> int:
               + ", ".join(f"{run.wall_s:.2f}" for run in runs["province"])
               + "; same-DAG floor: " + ", ".join(f"{run.wall_s:.2f}" for run in runs["same-DAG floor"])
               + "; floor: " + ", ".join(f"{run.wall_s:.2f}" for run in runs["floor"]))
-        print(f"  (county seeds generated in {generation_s:.1f} s, not included; "
-              f"{UNITS} units x 10 years; national totals 2020 {totals})")
         project_ratio = province.wall_s / floor.wall_s
-        county_ratio = county.wall_s / province.wall_s
-        county_peak_gib = county.peak_mib / 1024
+        city_ratio = province.wall_s / no_city.wall_s
+        peak_gib = province.peak_mib / 1024
         print("\nTargets:")
         print(f"  project / floor wall   {project_ratio:5.2f}x  (target <= {TARGETS['project / floor']}x: "
               f"{verdict(project_ratio, TARGETS['project / floor'])})")
@@ -393,16 +372,16 @@ def main(argv: list[str] | None = None) -> int:
               f" median of {len(paired)} paired runs: " + ", ".join(f"{ratio:.2f}" for ratio in paired)
               + f"; ratio of the medians {province.wall_s / dag.wall_s:.2f}x; CPU (user + system) "
               f"{province.cpu_s / dag.cpu_s:.2f}x)")
-        print(f"  county / province wall {county_ratio:5.2f}x  (target <= {TARGETS['county / province']}x: "
-              f"{verdict(county_ratio, TARGETS['county / province'])})")
-        print(f"  county peak memory     {county_peak_gib:5.2f} GiB (target <= "
-              f"{TARGETS['county peak GiB']} GiB: {verdict(county_peak_gib, TARGETS['county peak GiB'])});"
-              f" province peak {province.peak_mib:.0f} MiB, {county.peak_mib / province.peak_mib:.2f}x")
+        print(f"  with / without the city panel wall {city_ratio:5.2f}x  (target <= "
+              f"{TARGETS['province / no city']}x: {verdict(city_ratio, TARGETS['province / no city'])};"
+              f" CPU {province.cpu_s / no_city.cpu_s:.2f}x)")
+        print(f"  peak memory with the city panel {peak_gib:5.2f} GiB (target <= "
+              f"{TARGETS['province peak GiB']} GiB: {verdict(peak_gib, TARGETS['province peak GiB'])});"
+              f" without {no_city.peak_mib:.0f} MiB")
         print(f"  lower bound: province without data tests / floor {models_only.wall_s / floor.wall_s:5.2f}x"
               " (seeds and models alone)")
         print_profile(province)
         print_above_floor(province, dag)
-        print_profile(county)
     finally:
         if arguments.keep:
             print(f"\nkept {work}")
