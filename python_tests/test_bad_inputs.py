@@ -277,9 +277,15 @@ CASES = [
          ("var medres_fudan_edition is 'abc'; it must be an integer from 2009 to 2100, or null",),
          caught_by="dbt build", vars="{medres_fudan_edition: abc}"),
     Case("a year with no data (medres_year 2031)", None, unchanged,
-         ("var medres_year = 2031: there is no data for that year",
-          "years with data: 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024"),
-         caught_by="dbt build", vars="{medres_year: 2031}"),
+         ("seeds/nbs/nbs_population.csv, column year: var medres_year is 2031, which is not a year "
+          "of this file; the years it has: 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024",),
+         vars="{medres_year: 2031}"),
+    # The census basis exists for 2020 only: a year of the panel without a census count is caught
+    # when the years of the basis are known, in the build.
+    Case("a year without data on the census basis", None, unchanged,
+         ("var medres_year = 2021: there is no data for that year (population basis 'census'); "
+          "years with data: 2020",),
+         caught_by="dbt build", vars="{medres_population_basis: census, medres_year: 2021}"),
 
     # --- Accepted: the build passes and publishes the same data. ---
     Case("CRLF line endings", POPULATION, lambda text: text.replace("\n", "\r\n"),

@@ -4,7 +4,7 @@ Usage: ``python -m medres.seedcheck [--seeds DIR]`` (default ``seeds``). Exit st
 seed passes (warnings may be printed), 1 when at least one error was found. Every problem is printed
 on one line that names the file, the row and the column, for example::
 
-    seeds/yearbook/yearbook_population.csv, row 4 (year 2020, region_code 130000), column yearend_population_10k: '-3' is not > 0
+    seeds/nbs/nbs_population.csv, row 4 (year 2016, region_code 130000), column yearend_population_10k: '-3' is not > 0
 
 **Row numbers are those a spreadsheet shows: the header is row 1, the first data row is row 2.**
 (A cell with a line break inside quotes still counts as one row, as in a spreadsheet.) The text in
@@ -69,6 +69,9 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         reason and source; if S has a column ``seed``, it must name this seed). The
                         message spells out the row to add. Without ``acknowledged`` nothing can be
                         accepted. If S cannot be read, the rule is skipped.
+  ``holds_var``         ``{column: C, var: V}``: the value of the project's var V (``--vars``
+                        applied) is one of the values of C: e.g. ``medres_year`` must be a year the
+                        panel has, said before dbt starts.
   ``years_match``       ``{column: Y, seed: S, mode: equal|subset}``: the distinct values of Y (the
                         years) are those of seed S (``equal``, default) or a subset of them
                         (``subset``: a series published for some years only).
@@ -160,7 +163,7 @@ COLUMN_RULES = {
 }
 SEED_RULES = {
     "unique_key", "complete", "plausible_ratios", "relation", "year_over_year", "may_be_empty",
-    "one_row_per_identity", "years_match",
+    "one_row_per_identity", "years_match", "holds_var",
 }
 # Keys of the seed rules that take a mapping per check: (allowed, required).
 RULE_KEYS = {
@@ -168,6 +171,7 @@ RULE_KEYS = {
                           "max", "band", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
     "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
     "years_match": ({"column", "seed", "mode"}, {"column", "seed"}),
+    "holds_var": ({"column", "var", "value"}, {"column", "var"}),
     "one_row_per_identity": ({"column", "seed", "key", "identity", "within", "means"},
                              {"column", "seed", "key", "identity", "within"}),
     "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
@@ -302,6 +306,9 @@ def _resolve_settings(rules: dict[str, Any], variables: dict[str, Any]) -> list[
             else:
                 ratio.setdefault("min", band["min"])
                 ratio.setdefault("max", band["max"])
+    for held in _rule_list(rules.get("holds_var")):
+        if isinstance(held, dict) and "var" in held:
+            held["value"] = variables.get(held["var"])
     for change in _rule_list(rules.get("year_over_year")):
         if isinstance(change, dict) and "max_ratio" not in change:
             limit = (variables.get(YEAR_OVER_YEAR_VAR) or {}).get(change.get("column"))
@@ -442,6 +449,8 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
                 need_seed(name, other, [rule.get("right"), *join])
                 need_numeric(name, seed.name, rule.get("left"))
                 need_numeric(name, other, rule.get("right"))
+            elif name == "holds_var":
+                need_seed(name, seed.name, [rule.get("column")])
             elif name == "years_match":
                 need_seed(name, seed.name, [rule.get("column")])
                 need_seed(name, rule.get("seed"), [rule.get("column")])
@@ -776,11 +785,27 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
         found.extend(_check_ratio(seed, ratio, seeds))
     for change in _rule_list(seed.rules.get("year_over_year")):
         found.extend(_check_year_over_year(seed, change, seeds))
+    for held in _rule_list(seed.rules.get("holds_var")):
+        found.extend(_check_holds_var(seed, held))
     for years in _rule_list(seed.rules.get("years_match")):
         found.extend(_check_years_match(seed, years, seeds))
     for identity in _rule_list(seed.rules.get("one_row_per_identity")):
         found.extend(_check_one_row_per_identity(seed, identity, seeds))
     return found
+
+
+def _check_holds_var(seed: Seed, rule: dict[str, Any]) -> list[Problem]:
+    """The value of a var (resolved into the rule as ``value``) is one of the column's values:
+    e.g. the year the report leads with must be a year the panel has, said before dbt starts."""
+    column, name = rule["column"], rule["var"]
+    value = rule.get("value")
+    held = sorted({row.texts[column].strip() for row in seed.rows if row.values[column] is not None})
+    if value is None or str(value) in held:
+        return []
+    listed = ", ".join(held) if len(held) <= 12 else f"{held[0]} ... {held[-1]}"
+    return [Problem(seed.file, None, f"column {column}", (),
+                    f"var {name} is {value!r}, which is not a {column} of this file; "
+                    f"the {column}s it has: {listed}", rule="holds_var")]
 
 
 def _check_years_match(seed: Seed, rule: dict[str, Any], seeds: dict[str, Seed]) -> list[Problem]:
