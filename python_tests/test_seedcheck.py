@@ -775,3 +775,22 @@ def test_years_match_between_series(tmp_path: Path) -> None:
         "every year of this file must be there too",
         "spending.csv, row 3 (year 2023, code 11), column year: year 2023 is not in population.csv; "
         "every year of this file must be there too"]
+
+
+def test_holds_var_names_the_var_and_the_values_the_file_has(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("vars: {report_year: 2020}\n", encoding="utf-8")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "_seeds.yml").write_text("""
+seeds:
+  - name: population
+    meta: {unique_key: [year, code], holds_var: {column: year, var: report_year}}
+    config: {column_types: {year: integer, code: varchar, people: double}}
+""", encoding="utf-8")
+    (seeds / "population.csv").write_text("year,code,people\n2020,11,1\n2021,11,1\n", encoding="utf-8")
+    assert lines(seeds) == []
+    assert main(["--seeds", str(seeds), "--vars", "{report_year: 2021}"]) == 0
+    problems = [str(p).replace(f"{seeds}/", "") for p in check(
+        seeds, variables={"report_year": 2031})]
+    assert problems == ["population.csv, column year: var report_year is 2031, which is not a year "
+                        "of this file; the years it has: 2020, 2021"]
