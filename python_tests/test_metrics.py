@@ -1,0 +1,220 @@
+"""The dbt Semantic Layer end to end: real `mf query` runs against a built copy of the project,
+their answers checked against SQL written here, independently of the models.
+
+The copy is the session's built project (``shared_built_project``) copied once more, so `mf`
+(which opens the warehouse through dbt-duckdb and writes logs/) never touches the shared copy or
+the working tree. The expected regional ratios are computed from the seed CSV files themselves:
+Σ resource / Σ population per region and year, the definition the ratio metrics must honour (a
+region's value is not the mean of its provinces' ratios). Queries are batched (one `mf` process
+per grouping, ~2-3 s each).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+
+import duckdb
+import pytest
+from conftest import BIN, ProjectCopy
+
+PER_CAPITA = ["beds_per_1000", "health_technicians_per_1000", "institutions_per_10k",
+              "health_expenditure_per_capita"]
+
+# Σ resource / Σ population per region and year, straight from the seed CSV files (year-end
+# population, the default basis). Expenditure is a per-capita series: its total is per capita ×
+# population, and only rows with a value count in the population.
+REGIONAL_RATIOS_SQL = """
+with provinces as (
+    select region_code, {division} as region
+    from read_csv('{seeds}/reference/ref_provinces.csv', all_varchar = true)
+),
+population as (
+    select year, region_code, cast(yearend_population_10k as double) as population_10k
+    from read_csv('{seeds}/nbs/nbs_population.csv', all_varchar = true)
+),
+beds as (
+    select year, region_code, cast(beds_10k as double) as beds_10k
+    from read_csv('{seeds}/nbs/nbs_beds.csv', all_varchar = true)
+),
+institutions as (
+    select year, region_code, cast(institutions as double) as institutions
+    from read_csv('{seeds}/nbs/nbs_institutions.csv', all_varchar = true)
+),
+technicians as (
+    select year, region_code, cast(health_technicians_10k as double) as technicians_10k
+    from read_csv('{seeds}/nbs/nbs_health_technicians.csv', all_varchar = true)
+),
+expenditure as (
+    select year, region_code, cast(health_expenditure_per_capita_yuan as double) as per_capita
+    from read_csv('{seeds}/yearbook/yearbook_health_expenditure.csv', all_varchar = true)
+)
+select
+    cast(population.year as integer) as year,
+    provinces.region,
+    sum(beds.beds_10k) * 1000 / sum(population.population_10k) as beds_per_1000,
+    sum(technicians.technicians_10k) * 1000 / sum(population.population_10k)
+        as health_technicians_per_1000,
+    sum(institutions.institutions) / sum(population.population_10k) as institutions_per_10k,
+    sum(expenditure.per_capita * population.population_10k)
+        / sum(case when expenditure.per_capita is not null then population.population_10k end)
+        as health_expenditure_per_capita,
+    avg(beds.beds_10k * 1000 / population.population_10k) as mean_of_provincial_beds_per_1000
+from population
+join provinces using (region_code)
+join beds using (year, region_code)
+join institutions using (year, region_code)
+join technicians using (year, region_code)
+left join expenditure using (year, region_code)
+group by all
+"""
+
+
+@pytest.fixture(scope="module")
+def project(shared_built_project: ProjectCopy, tmp_path_factory) -> ProjectCopy:
+    copy = ProjectCopy(tmp_path_factory.mktemp("mf") / "project")
+    shutil.copytree(shared_built_project.root, copy.root)
+    return copy
+
+
+def mf_query(project: ProjectCopy, metrics: list[str], group_by: list[str],
+             where: str | None = None) -> list[dict[str, str]]:
+    """Run `mf query` in the copy and return the rows of its --csv output."""
+    out = project.root / "target" / f"mf_{len(list(project.root.glob('target/mf_*.csv')))}.csv"
+    command = [str(BIN / "mf"), "query", "--metrics", ",".join(metrics),
+               "--group-by", ",".join(group_by), "--csv", str(out), "--quiet"]
+    if where:
+        command += ["--where", where]
+    completed = subprocess.run(command, check=False, cwd=project.root, env=project.env(),
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0 and out.exists(), completed.stdout + completed.stderr
+    with out.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def number(text: str) -> float | None:
+    return float(text) if text != "" else None
+
+
+def by_year_and(rows: list[dict[str, str]], column: str) -> dict[tuple[int, str], dict]:
+    """Rows keyed by (year of metric_time__year, value of column)."""
+    return {(int(row["metric_time__year"][:4]), row[column]): row for row in rows}
+
+
+def expected_regional_ratios(project: ProjectCopy, division: str) -> dict[tuple[int, str], dict]:
+    sql = REGIONAL_RATIOS_SQL.format(seeds=project.root / "seeds", division=division)
+    with duckdb.connect() as connection:
+        result = connection.execute(sql)
+        names = [column[0] for column in result.description]
+        return {(row[0], row[1]): dict(zip(names, row)) for row in result.fetchall()}
+
+
+@pytest.mark.parametrize("division", ["region_3", "region_4"])
+def test_per_capita_metrics_are_regional_ratios(project, division):
+    rows = mf_query(project, PER_CAPITA, ["metric_time__year", f"province__{division}"])
+    actual = by_year_and(rows, f"province__{division}")
+    expected = expected_regional_ratios(project, division)
+    assert set(actual) == set(expected)
+    assert {year for year, _ in expected} == set(range(2016, 2025))
+    for key, want in expected.items():
+        for metric in PER_CAPITA:
+            got = number(actual[key][metric])
+            if want[metric] is None:
+                assert got is None, (key, metric, got)
+            else:
+                assert got == pytest.approx(want[metric], rel=1e-9), (key, metric)
+    # Expenditure exists for 2020 only, in every region.
+    assert {year for (year, _), row in actual.items() if row["health_expenditure_per_capita"]} == {2020}
+    # The point of ratio metrics: the regional ratio is not the mean of the provincial ratios.
+    assert max(abs(want["beds_per_1000"] - want["mean_of_provincial_beds_per_1000"])
+               for want in expected.values()) > 0.05
+
+
+def test_province_values_equal_the_per_capita_mart(project):
+    rows = mf_query(project, PER_CAPITA, ["metric_time__year", "province"])
+    actual = by_year_and(rows, "province")
+    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+        mart = connection.execute(
+            "select year, region_code, beds_per_1000, health_workforce_per_1000, "
+            "institutions_per_10k, health_expenditure_per_capita_yuan "
+            "from marts.fct_province_per_capita").fetchall()
+    assert len(actual) == len(mart) == 9 * 31
+    for year, region_code, *values in mart:
+        row = actual[(year, region_code)]
+        for metric, want in zip(PER_CAPITA, values):
+            got = number(row[metric])
+            assert (got is None) if want is None else got == pytest.approx(want, rel=1e-9), (
+                year, region_code, metric)
+
+
+def test_national_ratio_and_a_year_filter(project):
+    """No grouping but the year: one national ratio; a --where on metric_time keeps one year."""
+    rows = mf_query(project, ["beds_per_1000", "beds", "population_thousands"],
+                    ["metric_time__year"],
+                    where="{{ TimeDimension('metric_time', 'year') }} = '2020-01-01'")
+    assert len(rows) == 1 and rows[0]["metric_time__year"].startswith("2020")
+    seeds = project.root / "seeds"
+    with duckdb.connect() as connection:
+        beds, population_thousands = connection.execute(f"""
+            select sum(cast(b.beds_10k as double)) * 10000,
+                   sum(cast(p.yearend_population_10k as double)) * 10
+            from read_csv('{seeds}/nbs/nbs_beds.csv', all_varchar = true) as b
+            join read_csv('{seeds}/nbs/nbs_population.csv', all_varchar = true) as p
+                using (year, region_code)
+            where b.year = '2020'""").fetchone()
+    assert number(rows[0]["beds"]) == pytest.approx(beds, rel=1e-9)
+    assert number(rows[0]["population_thousands"]) == pytest.approx(population_thousands, rel=1e-9)
+    assert number(rows[0]["beds_per_1000"]) == pytest.approx(beds / population_thousands, rel=1e-9)
+
+
+def test_quality_metrics_per_edition(project):
+    rows = mf_query(project, ["provinces_with_top100_hospital", "top100_hospitals",
+                              "quality_score", "quality_score_default_edition"],
+                    ["metric_time__year"])
+    editions = {int(row["metric_time__year"][:4]): row for row in rows}
+    # A study finding: in the 2020 edition, 19 provinces have at least one top-100 hospital.
+    assert int(editions[2020]["provinces_with_top100_hospital"]) == 19
+    assert all(int(row["top100_hospitals"]) == 100 for row in editions.values())
+    seeds = project.root / "seeds"
+    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+        # Independently of the marts: the 2020 edition's scores straight from the seed.
+        (score_2020,) = connection.execute(f"""
+            select sum(cast(reputation_score as double) + cast(research_score as double))
+            from read_csv('{seeds}/fudan/fudan_hospital_rankings.csv', all_varchar = true)
+            where edition = '2020'""").fetchone()
+        (default_edition,) = connection.execute(
+            "select distinct edition from marts.fct_province_quality_scores "
+            "where is_default_edition").fetchone()
+    assert number(editions[2020]["quality_score"]) == pytest.approx(score_2020, rel=1e-9)
+    assert [year for year, row in editions.items() if row["quality_score_default_edition"]] == [
+        default_edition]
+
+
+def test_inequality_metrics_equal_the_marts(project):
+    rows = mf_query(project, ["gini_population", "gini_land_area", "theil_t_total",
+                              "theil_l_total"], ["metric_time__year", "resource"])
+    actual = by_year_and(rows, "resource")
+    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+        gini = connection.execute(
+            "select year, resource, weight_basis, gini from marts.fct_inequality_gini").fetchall()
+        theil = connection.execute(
+            "select year, resource, theil_form, grouping, theil_value "
+            "from marts.fct_inequality_theil where component = 'total'").fetchall()
+    assert gini and theil
+    for year, resource, basis, value in gini:
+        assert number(actual[(year, resource)][f"gini_{basis}"]) == pytest.approx(value, rel=1e-12)
+    for year, resource, form, _grouping, value in theil:
+        assert number(actual[(year, resource)][f"{form}_total"]) == pytest.approx(value, rel=1e-12)
+
+
+def test_semantic_manifest_is_valid(project):
+    """`mf validate-configs`: the semantic manifest and every semantic model against the warehouse."""
+    completed = subprocess.run([str(BIN / "mf"), "validate-configs"], check=False,
+                               cwd=project.root, env=project.env(), capture_output=True,
+                               text=True, timeout=300)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    counts = re.findall(r"\b(ERRORS|FUTURE_ERRORS|WARNINGS): (\d+)", output)
+    assert counts and all(count == "0" for _, count in counts), output
