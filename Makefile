@@ -60,7 +60,7 @@ browser-test: venv  ## render the report and the dbt docs in headless Chromium; 
 	scripts/install_chromium.sh
 	MEDRES_SCREENSHOT_DIR=docs/images $(BIN)/python -m pytest python_tests/test_browser.py
 
-bench: venv      ## dbt build vs a trivial dbt project, Python model costs, 2,851-county scale run
+bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, 2,851-county run
 	$(BIN)/python bench/run.py
 
 test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 12 min)

@@ -17,17 +17,28 @@ size is that of the largest process of the tree; dbt-duckdb runs models, Python 
 in threads of one process, so that is the build's peak). Without it, a small Python wrapper reports
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which means the same.
 
-4. ``province, no tests``: the province build of a copy with every data test removed (``tests/``
+4. ``same-DAG floor``: a dbt project with the province build's DAG (bench/dag_floor.py, generated
+   from the manifest of a parsed copy of the project: the same seeds, models, Python models, data
+   tests and exposures, each node doing trivial work), built the same way. ``province`` over it is
+   what the project adds on top of dbt's own cost per node; its runs are paired with the province
+   runs (adjacent, in alternating order) and the median of the paired ratios is reported.
+
+5. ``province, no tests``: the province build of a copy with every data test removed (``tests/``
    and all ``data_tests:`` entries, so none is parsed or run): what the seeds and models alone
    cost, a lower bound for any version of the project that keeps its models.
 
 Each build is split into phases read from its ``logs/dbt.log``: start-up (interpreter and imports,
 before dbt's first log line, plus exit), parse, execution of the nodes, and the rest (artifacts).
-Floor and province builds are repeated (``--repeat``, default 3, each on a fresh copy) and their
+Floor and province builds are repeated (``--repeat``, default 5, each on a fresh copy) and their
 median reported, because single runs on a shared 2-core machine vary by 10-20 %.
 
-Usage: ``python bench/run.py [--keep] [--repeat N]`` (``--keep`` leaves the temporary directories
-for profiling).
+Parsing: ``--parse warm`` (the default) runs ``dbt parse`` in each fresh copy, untimed, before the
+timed ``dbt build``, so the build reuses dbt's partial-parse state as a repeated ``make build``
+does (the build fails if dbt cannot reuse it); ``--parse cold`` times the full parse of a fresh
+checkout. Either way the warehouse and the logs are new for the timed build.
+
+Usage: ``python bench/run.py [--keep] [--repeat N] [--parse warm|cold]`` (``--keep`` leaves the
+temporary directories for profiling).
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dag_floor  # noqa: E402
 from generate_counties import UNITS, generate  # noqa: E402
 
 from medres.dbt_environment import dbt_environment  # noqa: E402
@@ -66,7 +78,8 @@ COUNTY_EXCLUDES = [
     "assert_quality_default_edition",
     "assert_quality_shares_sum_to_one",
 ]
-TARGETS = {"project / floor": 1.5, "county / province": 2.0, "county peak GiB": 1.0}
+TARGETS = {"project / floor": 1.5, "project / same-DAG floor": 1.10, "county / province": 2.0,
+           "county peak GiB": 1.0}
 TRIVIAL_PROJECT = """name: trivial
 version: "1.0"
 config-version: 2
@@ -87,17 +100,20 @@ RUSAGE_WRAPPER = (
     "start = time.perf_counter()\n"
     "code = subprocess.call(sys.argv[1:])\n"
     "wall = time.perf_counter() - start\n"
-    "print(f'wall={wall} maxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(f'wall={wall} maxrss={usage.ru_maxrss} cpu={usage.ru_utime + usage.ru_stime}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
 
 @dataclasses.dataclass
 class Measurement:
-    """One dbt build: wall seconds, peak RSS in MiB, and where its run_results.json is."""
+    """One dbt build: wall and CPU (user + system) seconds, peak RSS in MiB, and where its
+    run_results.json is."""
 
     name: str
     wall_s: float
+    cpu_s: float
     peak_mib: float
     run_results: Path
     summary: str
@@ -105,9 +121,23 @@ class Measurement:
     phases: dict[str, float]
 
 
-def measure(name: str, project: Path, arguments: list[str]) -> Measurement:
-    """Run ``dbt build`` in ``project`` on a fresh warehouse and measure it."""
+def measure(name: str, project: Path, arguments: list[str], parse: str,
+            parse_arguments: list[str] | None = None) -> Measurement:
+    """Run ``dbt build`` in ``project`` on a fresh warehouse and measure it.
+
+    ``parse="warm"`` first runs ``dbt parse`` (with ``parse_arguments``, e.g. the same ``--vars``),
+    untimed, then removes its logs and any warehouse file, so only the build is timed and logged.
+    """
     environment = dbt_environment(project, project / "bench.duckdb")
+    if parse == "warm":
+        parsed = subprocess.run([str(DBT), "parse", *(parse_arguments or [])], cwd=project,
+                                env=environment, capture_output=True, text=True, check=False)
+        if parsed.returncode != 0:
+            sys.stdout.write(parsed.stdout[-6000:])
+            raise SystemExit(f"bench: dbt parse of {name} failed (exit {parsed.returncode})")
+        shutil.rmtree(project / "logs", ignore_errors=True)
+        for warehouse in project.glob("bench.duckdb*"):
+            warehouse.unlink()
     command = [str(DBT), "build", *arguments]
     if TIME.exists():
         command = [str(TIME), "-v", *command]
@@ -124,15 +154,20 @@ def measure(name: str, project: Path, arguments: list[str]) -> Measurement:
         rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr)[1])
         clock = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", completed.stderr)
         wall = int(clock[1] or 0) * 3600 + int(clock[2]) * 60 + float(clock[3])
+        cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", completed.stderr)[1])
+                  for kind in ("User", "System"))
     else:
-        found = re.search(r"wall=([\d.]+) maxrss=(\d+)", completed.stderr)
-        wall, rss = (float(found[1]), int(found[2])) if found else (fallback_wall, 0)
+        found = re.search(r"wall=([\d.]+) maxrss=(\d+) cpu=([\d.]+)", completed.stderr)
+        wall, rss, cpu = (float(found[1]), int(found[2]), float(found[3])) if found else (fallback_wall, 0, 0.0)
     summary = next((line for line in completed.stdout.splitlines() if "Done. PASS=" in line), "")
     # A failing data test does not invalidate the timing, but it skips what depends on it: report it.
     failing = [r["unique_id"] for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                if r["status"] in ("fail", "error")]
-    phases = build_phases(project / "logs/dbt.log", wall)
-    return Measurement(name, wall, rss / 1024, run_results, summary.split("Done. ")[-1], failing, phases)
+    log = project / "logs/dbt.log"
+    if parse == "warm" and "Unable to do partial parsing" in log.read_text(encoding="utf-8"):
+        raise SystemExit(f"bench: the warm build of {name} did not reuse the partial parse ({log})")
+    phases = build_phases(log, wall)
+    return Measurement(name, wall, cpu, rss / 1024, run_results, summary.split("Done. ")[-1], failing, phases)
 
 
 # dbt.log lines that open and close each phase of a build (the first match of each counts;
@@ -251,6 +286,34 @@ def print_profile(measurement: Measurement, top: int = 8) -> None:
         print(f"    {seconds:7.2f} s  {unique_id}")
 
 
+def same_dag_template(work: Path) -> Path:
+    """The same-DAG floor project, generated from the manifest of a parsed copy of the project."""
+    source = copy_project(work / "same-dag-source")
+    parsed = subprocess.run([str(DBT), "parse"], cwd=source, capture_output=True, text=True, check=False,
+                            env=dbt_environment(source, source / "bench.duckdb"))
+    if parsed.returncode != 0:
+        sys.stdout.write(parsed.stdout[-6000:])
+        raise SystemExit("bench: dbt parse of the project copy failed")
+    manifest = json.loads((source / "target/manifest.json").read_text(encoding="utf-8"))
+    return dag_floor.generate(manifest, source, work / "same-dag-template")
+
+
+def print_above_floor(project: Measurement, floor: Measurement, top: int = 10) -> None:
+    """Per node, execution time of the project's build minus that of its same-DAG twin."""
+    floor_times = {unique_id: seconds for unique_id, _, seconds in node_timings(floor.run_results)}
+    rows = [(unique_id, seconds - floor_times.get(unique_id, 0.0))
+            for unique_id, _, seconds in node_timings(project.run_results)]
+    by_type: dict[str, float] = {}
+    for unique_id, extra in rows:
+        by_type[unique_id.split(".")[0]] = by_type.get(unique_id.split(".")[0], 0.0) + extra
+    print(f"\n  {project.name} above its same-DAG floor (execution time per node, summed over threads): "
+          + ", ".join(f"{kind}s {extra:+.2f} s" for kind, extra in sorted(by_type.items())))
+    print("  phases above the floor: " + ", ".join(
+        f"{phase} {project.phases[phase] - floor.phases[phase]:+.2f} s" for phase in project.phases))
+    for unique_id, extra in sorted(rows, key=lambda row: row[1], reverse=True)[:top]:
+        print(f"    {extra:+7.2f} s  {unique_id}")
+
+
 def verdict(value: float, target: float) -> str:
     return "meets" if value <= target else "MISSES"
 
@@ -258,21 +321,34 @@ def verdict(value: float, target: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="runs of the floor and province builds; the median is reported")
+    parser.add_argument("--parse", choices=("warm", "cold"), default="warm",
+                        help="warm: dbt parse (untimed) before each timed build; cold: full parse timed")
     arguments = parser.parse_args(argv)
     if arguments.repeat < 1:
         parser.error("--repeat must be at least 1")
     work = Path(tempfile.mkdtemp(prefix="medres-bench-"))
     try:
-        # Interleaved, so a slow spell of the shared machine does not fall on one build only.
-        runs: dict[str, list[Measurement]] = {"floor": [], "province": [], "province, no tests": []}
+        parse = arguments.parse
+        same_dag = same_dag_template(work)
+        # Interleaved, so a slow spell of the shared machine does not fall on one build only; the
+        # province build and its same-DAG floor run next to each other, in alternating order.
+        runs: dict[str, list[Measurement]] = {"floor": [], "province": [], "same-DAG floor": [],
+                                              "province, no tests": []}
         for run in range(arguments.repeat):
-            runs["floor"].append(measure("floor", trivial_project(work / f"trivial-{run}"), []))
-            runs["province"].append(measure("province", copy_project(work / f"province-{run}"), []))
+            runs["floor"].append(measure("floor", trivial_project(work / f"trivial-{run}"), [], parse))
+            pair = [("province", lambda: copy_project(work / f"province-{run}")),
+                    ("same-DAG floor", lambda: shutil.copytree(same_dag, work / f"same-dag-{run}"))]
+            for name, make_copy in pair if run % 2 == 0 else reversed(pair):
+                runs[name].append(measure(name, make_copy(), [], parse))
             runs["province, no tests"].append(measure(
-                "province, no tests", copy_project(work / f"province-no-tests-{run}", data_tests=False), []))
-        floor, province, models_only = (median_measurement(measured) for measured in runs.values())
+                "province, no tests", copy_project(work / f"province-no-tests-{run}", data_tests=False), [],
+                parse))
+        floor, province, dag, models_only = (median_measurement(measured) for measured in runs.values())
+        paired = sorted(p.wall_s / d.wall_s for p, d in zip(runs["province"], runs["same-DAG floor"]))
+        paired_ratio = paired[len(paired) // 2] if len(paired) % 2 else \
+            (paired[len(paired) // 2 - 1] + paired[len(paired) // 2]) / 2
 
         county_project = copy_project(work / "county")
         started = time.perf_counter()
@@ -285,21 +361,24 @@ def main(argv: list[str] | None = None) -> int:
         county_vars = {"medres_expected_units": UNITS, "medres_year": 2020,
                        "medres_national_totals": national}
         county = measure("county", county_project,
-                         ["--vars", json.dumps(county_vars), "--exclude", *COUNTY_EXCLUDES])
+                         ["--vars", json.dumps(county_vars), "--exclude", *COUNTY_EXCLUDES],
+                         parse, ["--vars", json.dumps(county_vars)])
 
-        print(f"dbt build, fresh DuckDB warehouse and target/ each "
-              f"({'/usr/bin/time -v' if TIME.exists() else 'getrusage'}; floor and province builds: "
+        print(f"dbt build, fresh copy and DuckDB warehouse each, {parse} parse "
+              f"({'untimed dbt parse before each build' if parse == 'warm' else 'fresh target/'}; "
+              f"{'/usr/bin/time -v' if TIME.exists() else 'getrusage'}; floor and province builds: "
               f"median of {arguments.repeat}):")
-        print(f"  {'build':<20}{'wall s':>8}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
+        print(f"  {'build':<20}{'wall s':>8}{'CPU s':>7}{'peak MiB':>10}{'start-up':>10}{'parse':>7}"
               f"{'execute':>9}{'other':>7}  result")
-        for m in (floor, province, models_only, county):
+        for m in (floor, province, dag, models_only, county):
             phases = "".join(f"{m.phases[phase]:>{width}.2f}" for phase, width in
                              (("start-up", 10), ("parse", 7), ("execution", 9), ("other", 7)))
-            print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
+            print(f"  {m.name:<20}{m.wall_s:>8.2f}{m.cpu_s:>7.2f}{m.peak_mib:>10.0f}{phases}  {m.summary}")
             for unique_id in m.failing:
                 print(f"{'':>42}failed: {unique_id}")
         print("  province walls of each run: "
               + ", ".join(f"{run.wall_s:.2f}" for run in runs["province"])
+              + "; same-DAG floor: " + ", ".join(f"{run.wall_s:.2f}" for run in runs["same-DAG floor"])
               + "; floor: " + ", ".join(f"{run.wall_s:.2f}" for run in runs["floor"]))
         print(f"  (county seeds generated in {generation_s:.1f} s, not included; "
               f"{UNITS} units x 10 years; national totals 2020 {totals})")
@@ -309,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nTargets:")
         print(f"  project / floor wall   {project_ratio:5.2f}x  (target <= {TARGETS['project / floor']}x: "
               f"{verdict(project_ratio, TARGETS['project / floor'])})")
+        print(f"  project / same-DAG floor {paired_ratio:5.2f}x  (target <= "
+              f"{TARGETS['project / same-DAG floor']}x: {verdict(paired_ratio, TARGETS['project / same-DAG floor'])};"
+              f" median of {len(paired)} paired runs: " + ", ".join(f"{ratio:.2f}" for ratio in paired)
+              + f"; ratio of the medians {province.wall_s / dag.wall_s:.2f}x; CPU (user + system) "
+              f"{province.cpu_s / dag.cpu_s:.2f}x)")
         print(f"  county / province wall {county_ratio:5.2f}x  (target <= {TARGETS['county / province']}x: "
               f"{verdict(county_ratio, TARGETS['county / province'])})")
         print(f"  county peak memory     {county_peak_gib:5.2f} GiB (target <= "
@@ -317,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  lower bound: province without data tests / floor {models_only.wall_s / floor.wall_s:5.2f}x"
               " (seeds and models alone)")
         print_profile(province)
+        print_above_floor(province, dag)
         print_profile(county)
     finally:
         if arguments.keep:

@@ -37,6 +37,9 @@ medres_plausibility_bands:
     technicians_per_bed: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     personnel_per_bed: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     census_per_yearend_population: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_reputation_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_research_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    fudan_total_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
 medres_year_over_year_max_change:
   type: mapping
   fields:
@@ -72,6 +75,7 @@ medres_inequality_resources: {type: list, min_length: 1, unique: true, items: {t
 medres_inequality_groupings: {type: list, min_length: 1, unique: true, items: {type: string, values: [region_3, region_4]}}
 medres_fudan_edition: {type: integer, min: 2009, max: 2100, nullable: true}
 medres_fudan_ranking_size: {type: integer, min: 1}
+medres_city_beds_ratio_band: {type: mapping, fields: {min: {type: number, min: 0}, max: {type: number, min_exclusive: 0}}}
 {%- endset -%}
 {{ return(fromyaml(spec_yaml)) }}
 {% endmacro %}

@@ -32,6 +32,8 @@ PIPELINE = {
     "dbt build": [str(BIN / "dbt"), "build"],
     "publish": [sys.executable, "-m", "medres.publish"],
 }
+# The steps that take --vars (the seedcheck reads the bands and thresholds from the vars too).
+VARS_STEPS = ("seedcheck", "dbt build")
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,15 @@ class ProjectCopy:
             "PYTHONPATH": str(self.root / "src"),
         }
 
-    def build(self, timeout: float = 600) -> BuildResult:
-        """Run seedcheck, dbt build and publish, stopping at the first failing step."""
+    def build(self, timeout: float = 600, vars: str | None = None) -> BuildResult:
+        """Run seedcheck, dbt build and publish, stopping at the first failing step.
+
+        ``vars`` (a YAML mapping, as dbt's ``--vars``) reaches the seedcheck and dbt build alike.
+        """
         output = []
         for step, command in PIPELINE.items():
+            if vars is not None and step in VARS_STEPS:
+                command = [*command, "--vars", vars]
             completed = subprocess.run(
                 command, cwd=self.root, env=self.env(), stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, timeout=timeout,

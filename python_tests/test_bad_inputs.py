@@ -1,13 +1,17 @@
-"""The bad-input catalogue: each way a seed can be wrong stops the build with a message naming the
-file, the row and the column, and leaves the last good published outputs byte for byte as they were.
+"""The bad-input catalogue: each way a seed (or a var) can be wrong stops the build with a message
+naming the file, the row and the column, and leaves the last good published outputs byte for byte as
+they were.
 
-A module-scoped fixture builds and publishes a copy of the project once. Each case then corrupts ONE
-seed of that copy (restored afterwards, so every case starts from the good file), runs the pipeline
-`make build` runs (seedcheck, dbt build, publish) and checks the outcome. The seedcheck stops almost
-every case before dbt starts, so a case costs about a second; the cases only dbt's data tests catch
-are marked ``caught_by="dbt build"`` and take one dbt build each.
+A module-scoped fixture builds and publishes a copy of the project once. Each case then corrupts one
+seed of that copy (two for a swap of values between series; every file is restored afterwards, so
+each case starts from the good files), runs the pipeline `make build` runs (seedcheck, dbt build,
+publish; a case with ``vars`` passes them to the seedcheck and to dbt as ``--vars``) and checks the
+outcome. The seedcheck stops almost every case before dbt starts, so a case costs about a second;
+the cases only dbt catches are marked ``caught_by="dbt build"`` and cost one dbt build (or parse)
+each. A few cases are accepted (``caught_by=None``): the build passes and publishes the same data.
 
-Row numbers in the expected messages are spreadsheet rows: the header is row 1.
+Row numbers in the expected messages are spreadsheet rows: the header is row 1. The NBS panel seeds
+hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2020 rows 126-156.
 """
 
 from __future__ import annotations
@@ -15,14 +19,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
 import pytest
 
-from conftest import ProjectCopy
+from conftest import ProjectCopy, mart_digests
 
-POPULATION = "seeds/yearbook/yearbook_population.csv"
-RESOURCES = "seeds/yearbook/yearbook_health_resources.csv"
+POPULATION = "seeds/nbs/nbs_population.csv"
+BEDS = "seeds/nbs/nbs_beds.csv"
+INSTITUTIONS = "seeds/nbs/nbs_institutions.csv"
+PERSONNEL = "seeds/nbs/nbs_health_personnel.csv"
+TECHNICIANS = "seeds/nbs/nbs_health_technicians.csv"
+CENSUS = "seeds/census/census_population.csv"
+EXPENDITURE = "seeds/yearbook/yearbook_health_expenditure.csv"
+PROVINCES = "seeds/reference/ref_provinces.csv"
+ACKNOWLEDGED = "seeds/reference/acknowledged_changes.csv"
 RANKINGS = "seeds/fudan/fudan_hospital_rankings.csv"
-HOSPITALS = "seeds/fudan/fudan_hospital_provinces.csv"
+HOSPITALS = "seeds/fudan/fudan_hospitals.csv"
+ALIASES = "seeds/fudan/fudan_hospital_aliases.csv"
+
+# The year-over-year thresholds of dbt_project.yml with beds lowered to 17.4 %: the largest real
+# change of 2016-2024 (Hainan's beds, 4.98 -> 5.85 in 2020, +17.5 %) then exceeds it. A --vars
+# override replaces the whole mapping, so every series is listed.
+LOWER_BEDS_THRESHOLD = ("{medres_year_over_year_max_change: {institutions: 0.22, health_personnel_10k: 0.22, "
+                        "health_technicians_10k: 0.22, beds_10k: 0.174, yearend_population_10k: 0.06}}")
 
 
 def replace(old: str, new: str) -> Callable[[str], str]:
@@ -38,122 +57,285 @@ def edit_lines(change: Callable[[list[str]], list[str]]) -> Callable[[str], str]
     return lambda text: "".join(change(text.splitlines(keepends=True)))
 
 
+def drop_rows(*prefixes: str) -> Callable[[str], str]:
+    """Corruption deleting every data row that starts with one of ``prefixes`` (at least one)."""
+    def change(lines: list[str]) -> list[str]:
+        kept = [line for line in lines if not line.startswith(prefixes)]
+        assert len(kept) < len(lines), f"no row starts with {prefixes}"
+        return kept
+    return edit_lines(change)
+
+
+def unchanged(text: str) -> str:
+    return text
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
-    seed: str
+    seed: str | None  # None: no seed is changed (a case of --vars only)
     corrupt: Callable[[str], str]
     expected: tuple[str, ...]  # exact substrings of the combined output: file, row and column
-    caught_by: str = "seedcheck"
+    caught_by: str | None = "seedcheck"  # the step that stops the build; None: the build passes
     encoding: str = "utf-8"
+    also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # further (seed, corruption) pairs
+    vars: str | None = None  # --vars of the seedcheck and of dbt build
+    max_output_bytes: int | None = None  # the whole output of the pipeline stays below this
+
+    @property
+    def corruptions(self) -> tuple[tuple[str, Callable[[str], str]], ...]:
+        first = () if self.seed is None else ((self.seed, self.corrupt),)
+        return (*first, *self.also)
 
 
 CASES = [
+    # --- The file as a whole: encoding, header, shape. ---
     Case("empty file", POPULATION, lambda text: "",
          (f"{POPULATION}, row 1 (header): the file is empty",
-          "expected the header year,region_code,province_zh,yearend_population_10k,census_population")),
+          "expected the header year,region_code,province_zh,yearend_population_10k")),
     Case("header row missing", POPULATION, edit_lines(lambda lines: lines[1:]),
-         (f"{POPULATION}, row 1 (header), column year: header cell 1 reads '2020', expected 'year'",)),
-    Case("misnamed column", RESOURCES, replace("beds_10k", "beds"),
-         (f"{RESOURCES}, row 1 (header), column beds_10k: header cell 6 reads 'beds', "
-          "expected 'beds_10k'",)),
-    Case("missing column", POPULATION,
+         (f"{POPULATION}, row 1 (header), column year: header cell 1 reads '2016', expected 'year'",)),
+    Case("misnamed column", BEDS, replace("beds_10k", "beds"),
+         (f"{BEDS}, row 1 (header), column beds_10k: header cell 4 reads 'beds', expected 'beds_10k'",)),
+    Case("missing column", CENSUS,
          edit_lines(lambda lines: [line.rsplit(",", 1)[0] + "\n" for line in lines]),
-         (f"{POPULATION}, row 1 (header), column census_population: missing from the header",)),
+         (f"{CENSUS}, row 1 (header), column census_population: missing from the header",)),
     Case("extra column", POPULATION,
          edit_lines(lambda lines: [line.rstrip("\n") + (",note\n" if i == 0 else ",x\n")
                                    for i, line in enumerate(lines)]),
          (f"{POPULATION}, row 1 (header), column note: not declared in seeds/_seeds.yml",)),
-    Case("non-numeric cell", RESOURCES, replace("2020,110000,北京,10599,34.8,12.7,", "2020,110000,北京,10599,34.8,n/a,"),
-         (f"{RESOURCES}, row 2 (year 2020, region_code 110000), column beds_10k: 'n/a' is not a number",)),
-    Case("decimal comma", RESOURCES, replace("2020,110000,北京,10599,34.8,12.7,", '2020,110000,北京,10599,34.8,"12,7",'),
-         (f"{RESOURCES}, row 2 (year 2020, region_code 110000), column beds_10k: '12,7' is not a number "
-          "(use a dot for decimals and no thousands separators)",)),
-    Case("empty cell", RESOURCES, replace("2020,120000,天津,5838,", "2020,120000,天津,,"),
-         (f"{RESOURCES}, row 3 (year 2020, region_code 120000), column institutions: the cell is empty",)),
-    Case("negative count", RESOURCES, replace("2020,130000,河北,86939,", "2020,130000,河北,-86939,"),
-         (f"{RESOURCES}, row 4 (year 2020, region_code 130000), column institutions: '-86939' is not > 0",)),
-    Case("zero population", POPULATION, replace("2020,140000,山西,3490,", "2020,140000,山西,0,"),
-         (f"{POPULATION}, row 5 (year 2020, region_code 140000), column yearend_population_10k: '0' is not > 0",)),
-    Case("negative population", POPULATION, replace("2020,130000,河北,7464,", "2020,130000,河北,-3,"),
-         (f"{POPULATION}, row 4 (year 2020, region_code 130000), column yearend_population_10k: '-3' is not > 0",)),
-    Case("duplicate province", POPULATION, edit_lines(lambda lines: [*lines, lines[3]]),
-         (f"{POPULATION}, row 33 (year 2020, region_code 130000), columns year, region_code: "
-          "year 2020, region_code 130000 is also in row 4",)),
-    Case("missing province", RESOURCES, edit_lines(lambda lines: lines[:3] + lines[4:]),
-         (f"{RESOURCES}, year 2020, column region_code: no row for 130000; "
-          "seeds/reference/ref_provinces.csv row 4 (2020,130000,河北,",)),
-    Case("unknown province code", POPULATION, replace("2020,650000,", "2020,660000,"),
-         (f"{POPULATION}, row 32 (year 2020, region_code 660000), column region_code: '660000' is not a "
-          "region_code listed in seeds/reference/ref_provinces.csv",)),
-    Case("name not matching its code", RESOURCES, replace("2020,130000,河北,", "2020,130000,河南,"),
-         (f"{RESOURCES}, row 4 (year 2020, region_code 130000), column province_zh: '河南' does not "
-          "match region_code 130000, which seeds/reference/ref_provinces.csv row 4 names '河北'",)),
-    Case("full-width digits in a code", POPULATION, replace("2020,110000,", "2020,１１0000,"),
-         (f"{POPULATION}, row 2 (year 2020, region_code １１0000), column region_code: '１１0000' contains "
-          "the full-width character '１': type the ASCII '1'",)),
-    Case("full-width space in a name", POPULATION, replace(",北京,", ",北京\u3000,"),
-         (f"{POPULATION}, row 2 (year 2020, region_code 110000), column province_zh: "
-          "'北京\u3000' contains a full-width space (U+3000)",)),
-    Case("tab in a code", RESOURCES, replace("2020,110000,", "2020,110000\t,"),
-         (f"{RESOURCES}, row 2 (year 2020, region_code 110000\t), column region_code: '110000\t' contains a tab",)),
-    Case("beds in beds instead of 10,000 beds", RESOURCES,
-         replace("2020,110000,北京,10599,34.8,12.7,", "2020,110000,北京,10599,34.8,127000,"),
-         (f"{RESOURCES}, row 2 (year 2020, region_code 110000), column beds_10k: beds_10k 127000 / "
-          f"yearend_population_10k 2189 ({POPULATION} row 2) gives 58017.4 beds per 1,000 people, "
-          "outside the plausible range 2 to 16",)),
-    Case("population in persons instead of 10,000", POPULATION, replace(",2189,", ",21893095,"),
-         (f"{POPULATION}, row 2 (year 2020, region_code 110000), column census_population: "
-          "census_population 21893095 / yearend_population_10k 21893095 gives 0.0001",
-          f"{RESOURCES}, row 2 (year 2020, region_code 110000), column beds_10k: beds_10k 12.7 / "
-          "yearend_population_10k 21893095")),
-    Case("hospital without a province", RANKINGS, replace("2021,5,复旦大学附属中山医院,", "2021,5,复旦大学附属中山医院东院,"),
-         (f"{RANKINGS}, row 127 (edition 2021, rank 5), column hospital_zh: '复旦大学附属中山医院东院' is "
-          f"not a hospital_zh listed in {HOSPITALS}",)),
-    Case("hospital mapped to an unknown province", HOSPITALS,
-         replace("中国人民解放军总医院,北京,110000,", "中国人民解放军总医院,北京,190000,"),
-         (f"{HOSPITALS}, row 2 (hospital_zh 中国人民解放军总医院), column region_code: '190000' is not a "
-          "region_code listed in seeds/reference/ref_provinces.csv",)),
-    Case("duplicate rank within an edition", RANKINGS, replace("2020,3,中国人民解放军总医院,", "2020,2,中国人民解放军总医院,"),
-         (f"{RANKINGS}, row 25 (edition 2020, rank 2), columns edition, rank: edition 2020, rank 2 is "
-          "also in row 24",)),
-    Case("reputation above 80", RANKINGS, replace("2019,1,中国医学科学院北京协和医院,80.000,14.236,94.236,",
-                                                  "2019,1,中国医学科学院北京协和医院,80.100,14.236,94.336,"),
-         (f"{RANKINGS}, row 2 (edition 2019, rank 1), column reputation_score: '80.100' is not <= 80",)),
-    Case("research above 20", RANKINGS, replace("2019,2,四川大学华西医院,64.259,20.000,84.259,",
-                                                "2019,2,四川大学华西医院,64.259,20.500,84.759,"),
-         (f"{RANKINGS}, row 3 (edition 2019, rank 2), column research_score: '20.500' is not <= 20",)),
-    Case("total is not reputation + research", RANKINGS, replace("59.938,12.042,71.980,", "59.938,12.042,71.990,"),
-         (f"{RANKINGS}, row 4 (edition 2019, rank 3), column total_score: '71.990' differs from "
-          "reputation_score + research_score = 71.98 by 0.01 (more than the allowed 0.0015)",)),
-    Case("not UTF-8 (saved as GBK)", POPULATION, lambda text: text, (f"{POPULATION}, row 2: the file is not UTF-8",),
+    Case("not UTF-8 (saved as GBK)", POPULATION, unchanged, (f"{POPULATION}, row 2: the file is not UTF-8",),
          encoding="gbk"),
-    Case("unquoted comma splits a row", POPULATION, replace(",北京,", ",北京,市,"),
-         (f"{POPULATION}, row 2: the row has 6 cells but the header has 5",)),
+    Case("unquoted comma splits a row", POPULATION, replace("2020,110000,北京,", "2020,110000,北京,市,"),
+         (f"{POPULATION}, row 126: the row has 5 cells but the header has 4",)),
     Case("blank row", POPULATION, edit_lines(lambda lines: lines[:5] + ["\n"] + lines[5:]),
          (f"{POPULATION}, row 6: the row is blank",)),
-    # Every row is plausible on its own; only dbt's national cross-check (institutions must sum to
-    # exactly 1,022,922) sees the typo.
-    Case("institutions off by one", RESOURCES, replace("2020,110000,北京,10599,", "2020,110000,北京,10598,"),
-         ("Failure in test sum_matches_national_total_stg_yearbook__health_resources_institutions",
-          "models/staging/yearbook/_yearbook__models.yml"),
+    Case("trailing comma on every line", BEDS,
+         edit_lines(lambda lines: [line.rstrip("\n") + ",\n" for line in lines]),
+         (f"{BEDS}, row 1 (header): the header ends with a comma, which adds an unnamed empty column: "
+          "delete the comma at the end of every line",)),
+    # One error, not hundreds about the rows the quote swallowed (or about the files that refer to it).
+    Case("one stray quote", BEDS, replace("2020,120000,天津,6.83", '2020,120000,"天津,6.83'),
+         (f"{BEDS}, row 127, column province_zh: a quote opens a cell on line 127 and is never closed, "
+          "so the rest of the file would be read as one cell (a stray quote?): delete it or close it",
+          "seedcheck: 1 error(s)")),
+    Case("full-width commas as separators", BEDS, lambda text: text.replace(",", "，"),
+         (f"{BEDS}, row 1 (header): the header is separated by full-width commas '，' (U+FF0C), which do "
+          "not separate cells: replace every '，' between cells with an ASCII comma ','",)),
+    # Bounded: 20 lines per file and rule, then one line counting the rest.
+    Case("310,000 duplicate rows", POPULATION, edit_lines(lambda lines: lines + [lines[1]] * 310_000),
+         (f"{POPULATION}, row 281 (year 2016, region_code 110000), columns year, region_code: year 2016, "
+          "region_code 110000 is also in row 2",
+          f"{POPULATION}: 309980 more errors like the 20 above (unique_key year, region_code) not printed",
+          "seedcheck: 310000 error(s)"),
+         max_output_bytes=50_000),
+
+    # --- One cell. ---
+    Case("non-numeric cell", BEDS, replace("2020,110000,北京,12.70", "2020,110000,北京,n/a"),
+         (f"{BEDS}, row 126 (year 2020, region_code 110000), column beds_10k: 'n/a' is not a number",)),
+    Case("decimal comma", BEDS, replace("2020,110000,北京,12.70", '2020,110000,北京,"12,70"'),
+         (f"{BEDS}, row 126 (year 2020, region_code 110000), column beds_10k: '12,70' is not a number "
+          "(use a dot for decimals and no thousands separators)",)),
+    Case("exponent notation (1.38E+04)", EXPENDITURE, replace("13766.8", "1.38E+04"),
+         (f"{EXPENDITURE}, row 2 (year 2020, region_code 110000), column health_expenditure_per_capita_yuan: "
+          "'1.38E+04' is in exponent notation: write the number in full",)),
+    Case("empty cell", INSTITUTIONS, replace("2020,120000,天津,5838", "2020,120000,天津,"),
+         (f"{INSTITUTIONS}, row 127 (year 2020, region_code 120000), column institutions: the cell is empty",)),
+    Case("negative count", INSTITUTIONS, replace("2020,130000,河北,86939", "2020,130000,河北,-86939"),
+         (f"{INSTITUTIONS}, row 128 (year 2020, region_code 130000), column institutions: '-86939' is not > 0",)),
+    Case("zero population", POPULATION, replace("2020,140000,山西,3490", "2020,140000,山西,0"),
+         (f"{POPULATION}, row 129 (year 2020, region_code 140000), column yearend_population_10k: '0' is not > 0",)),
+    Case("negative population", POPULATION, replace("2020,130000,河北,7464", "2020,130000,河北,-3"),
+         (f"{POPULATION}, row 128 (year 2020, region_code 130000), column yearend_population_10k: '-3' is not > 0",)),
+    Case("full-width digits in a code", POPULATION, replace("2020,110000,", "2020,１１0000,"),
+         (f"{POPULATION}, row 126 (year 2020, region_code １１0000), column region_code: '１１0000' contains "
+          "the full-width character '１': type the ASCII '1'",)),
+    Case("full-width space in a name", POPULATION, replace("2020,110000,北京,", "2020,110000,北京\u3000,"),
+         (f"{POPULATION}, row 126 (year 2020, region_code 110000), column province_zh: "
+          "'北京\u3000' contains a full-width space (U+3000)",)),
+    Case("tab in a code", BEDS, replace("2020,110000,", "2020,110000\t,"),
+         (f"{BEDS}, row 126 (year 2020, region_code 110000\t), column region_code: '110000\t' contains a tab",)),
+
+    # --- Keys and references. ---
+    Case("duplicate province", POPULATION, edit_lines(lambda lines: [*lines, lines[3]]),
+         (f"{POPULATION}, row 281 (year 2016, region_code 130000), columns year, region_code: "
+          "year 2016, region_code 130000 is also in row 4",)),
+    Case("missing province (every year)", BEDS, drop_rows(*(f"{year},130000," for year in range(2016, 2025))),
+         (f"{BEDS}, year 2016, column region_code: no row for 130000; "
+          f"{PROVINCES} row 4 (2020,130000,河北,",
+          f"{BEDS}, year 2024, column region_code: no row for 130000")),
+    Case("missing year for one province", BEDS, drop_rows("2018,130000,"),
+         (f"{BEDS}, year 2018, column region_code: no row for 130000; {PROVINCES} row 4 (2020,130000,河北,",)),
+    Case("year in one series, absent in another", TECHNICIANS, drop_rows("2024,"),
+         (f"{TECHNICIANS}, column year: no row for year 2024, which {POPULATION} has; every series of "
+          "the panel needs the same years",)),
+    # The export's 2020 column pasted twice: every 2020 row twice (bounded to 20 lines + a count).
+    Case("duplicated year column", BEDS,
+         edit_lines(lambda lines: lines + [line for line in lines if line.startswith("2020,")]),
+         (f"{BEDS}, row 281 (year 2020, region_code 110000), columns year, region_code: year 2020, "
+          "region_code 110000 is also in row 126",
+          f"{BEDS}: 11 more errors like the 20 above (unique_key year, region_code) not printed")),
+    # ref_provinces is one code-list vintage; the year rule names the cause before the duplicates.
+    Case("second year in ref_provinces", PROVINCES,
+         edit_lines(lambda lines: lines + [line.replace("2020,", "2021,", 1) for line in lines[1:]]),
+         (f"{PROVINCES}, row 33 (year 2021, region_code 110000), column year: '2021' is not one of 2020",
+          f"{PROVINCES}, row 33 (year 2021, region_code 110000), column province_zh: '北京' is also in row 2")),
+    Case("unknown province code", POPULATION, replace("2020,650000,", "2020,660000,"),
+         (f"{POPULATION}, row 156 (year 2020, region_code 660000), column region_code: '660000' is not a "
+          f"region_code listed in {PROVINCES}",)),
+    Case("name not matching its code", BEDS, replace("2020,130000,河北,", "2020,130000,河南,"),
+         (f"{BEDS}, row 128 (year 2020, region_code 130000), column province_zh: '河南' does not "
+          f"match region_code 130000, which {PROVINCES} row 4 names '河北'",)),
+
+    # --- Plausibility: units, slips, swaps (values that pass every single-cell rule). ---
+    Case("beds in beds instead of 10,000 beds", BEDS,
+         replace("2020,110000,北京,12.70", "2020,110000,北京,127000"),
+         (f"{BEDS}, row 126 (year 2020, region_code 110000), column beds_10k: beds_10k 127000 / "
+          f"yearend_population_10k 2189 ({POPULATION} row 126) gives 58017.4 beds per 1,000 people, "
+          "outside the plausible range 2.5 to 13",)),
+    Case("population in persons instead of 10,000", POPULATION,
+         replace("2020,110000,北京,2189", "2020,110000,北京,21893095"),
+         (f"{CENSUS}, row 2 (year 2020, region_code 110000), column census_population: "
+          "census_population 21893095 / yearend_population_10k 21893095",
+          f"{BEDS}, row 126 (year 2020, region_code 110000), column beds_10k: beds_10k 12.70 / "
+          f"yearend_population_10k 21893095 ({POPULATION} row 126) gives 0.000580092 beds per 1,000 people")),
+    Case("technicians in persons instead of 10,000", TECHNICIANS,
+         replace("2020,110000,北京,27.61", "2020,110000,北京,276100"),
+         (f"{TECHNICIANS}, row 126 (year 2020, region_code 110000), column health_technicians_10k: "
+          f"health_technicians_10k 276100 / yearend_population_10k 2189 ({POPULATION} row 126) gives 126131 "
+          "health technicians per 1,000 people, outside the plausible range 3 to 22; health_technicians_10k "
+          "is in 10,000 persons (27.61 means 276,100 persons)",
+          f"{TECHNICIANS}, row 126 (year 2020, region_code 110000), column health_technicians_10k: "
+          "health_technicians_10k 276100 is not <= health_personnel_10k 34.81")),
+    Case("lost decimal point in expenditure (Hebei 3872.4 -> 38724)", EXPENDITURE,
+         replace("2020,130000,河北,3872.4", "2020,130000,河北,38724"),
+         (f"{EXPENDITURE}, row 4 (year 2020, region_code 130000), column health_expenditure_per_capita_yuan: "
+          "'38724' is not <= 25000",)),
+    Case("Qinghai 2020 personnel and beds swapped", PERSONNEL,
+         replace("2020,630000,青海,6.43", "2020,630000,青海,4.13"),
+         (f"{PERSONNEL}, row 154 (year 2020, region_code 630000), column health_personnel_10k: "
+          f"health_personnel_10k 4.13 / beds_10k 6.43 ({BEDS} row 154) gives 0.642302 health personnel "
+          "per bed, outside the plausible range 0.9 to 3.6",
+          f"{TECHNICIANS}, row 154 (year 2020, region_code 630000), column health_technicians_10k: "
+          "health_technicians_10k 4.89 is not <= health_personnel_10k 4.13",
+          f"{BEDS}, row 154 (year 2020, region_code 630000), column beds_10k: 6.43 in year 2020 is 1.55314 "
+          "times 4.14 in year 2019 (row 123)",
+          f"{PERSONNEL}, row 154 (year 2020, region_code 630000), column health_personnel_10k: 4.13 in "
+          "year 2020 is 1/1.50121 of 6.2 in year 2019 (row 123)"),
+         also=((BEDS, replace("2020,630000,青海,4.13", "2020,630000,青海,6.43")),)),
+    Case("transposed digits (Tianjin 2020 beds 6.83 -> 8.63)", BEDS,
+         replace("2020,120000,天津,6.83", "2020,120000,天津,8.63"),
+         (f"{BEDS}, row 127 (year 2020, region_code 120000), column beds_10k: 8.63 in year 2020 is 1.26354 "
+          "times 6.83 in year 2019 (row 96); a change by more than a factor of 1.22 either way (max_ratio "
+          "0.22) is taken for a typing slip. If the change is real, add the row "
+          f"2020,120000,beds_10k,<reason>,<source> to {ACKNOWLEDGED}",)),
+    Case("real change beyond a lowered threshold, not acknowledged", BEDS, unchanged,
+         (f"{BEDS}, row 146 (year 2020, region_code 460000), column beds_10k: 5.85 in year 2020 is 1.1747 "
+          "times 4.98 in year 2019 (row 115); a change by more than a factor of 1.174 either way "
+          "(max_ratio 0.174) is taken for a typing slip. If the change is real, add the row "
+          f"2020,460000,beds_10k,<reason>,<source> to {ACKNOWLEDGED}",),
+         vars=LOWER_BEDS_THRESHOLD),
+
+    # --- Fudan ranking. ---
+    Case("hospital not in the alias list", RANKINGS,
+         replace("2021,5,复旦大学附属中山医院,", "2021,5,复旦大学附属中山医院东院,"),
+         (f"{RANKINGS}, row 706 (edition 2021, rank 5), column hospital_zh: '复旦大学附属中山医院东院' is "
+          f"not a hospital_zh listed in {ALIASES}",)),
+    Case("hospital mapped to an unknown province", HOSPITALS,
+         replace(",中国人民解放军总医院,北京,110000,", ",中国人民解放军总医院,北京,190000,"),
+         (f"{HOSPITALS}, row 27 (hospital_id h_3cfd7279c0), column region_code: '190000' is not a "
+          f"region_code listed in {PROVINCES}",)),
+    Case("duplicate rank within an edition", RANKINGS, replace("2020,3,中国人民解放军总医院,", "2020,2,中国人民解放军总医院,"),
+         (f"{RANKINGS}, row 604 (edition 2020, rank 2), columns edition, rank: edition 2020, rank 2 is "
+          "also in row 603",)),
+    Case("one hospital twice in an edition (old and new name)", RANKINGS,
+         replace("2021,59,天津医科大学总医院,", "2021,59,南京军区南京总医院,"),
+         (f"{RANKINGS}, row 760 (edition 2021, rank 59), column hospital_zh: '南京军区南京总医院' and row 759 "
+          f"'中国人民解放军东部战区总医院' are the same hospital (h_3d6078f899 in {ALIASES}); edition 2021 "
+          "lists it twice",)),
+    Case("reputation above 80", RANKINGS, replace("2019,1,中国医学科学院北京协和医院,80.000,14.236,94.236,",
+                                                  "2019,1,中国医学科学院北京协和医院,80.100,14.236,94.336,"),
+         (f"{RANKINGS}, row 502 (edition 2019, rank 1), column reputation_score: '80.100' is not <= 80",)),
+    Case("research above 20", RANKINGS, replace("2019,2,四川大学华西医院,64.259,20.000,84.259,",
+                                                "2019,2,四川大学华西医院,64.259,20.500,84.759,"),
+         (f"{RANKINGS}, row 503 (edition 2019, rank 2), column research_score: '20.500' is not <= 20",)),
+    Case("total is not reputation + research", RANKINGS, replace("59.938,12.042,71.980,", "59.938,12.042,71.990,"),
+         (f"{RANKINGS}, row 504 (edition 2019, rank 3), column total_score: '71.990' differs from "
+          "reputation_score + research_score = 71.98 by 0.01 (more than the allowed 0.0015)",)),
+
+    # --- Only dbt sees these. ---
+    # Every row is plausible on its own; only dbt's national cross-check (2020 institutions must sum
+    # to exactly 1,022,922: tolerance 0 in seeds/reference/national_totals.csv) sees the typo.
+    Case("institutions off by one", INSTITUTIONS, replace("2020,110000,北京,10599", "2020,110000,北京,10598"),
+         ("Failure in test sum_matches_national_total_stg_nbs__institutions_institutions",
+          "models/staging/nbs/_nbs__models.yml"),
          caught_by="dbt build"),
+    Case("wrong var: medres_rsr_alpha 'abc'", None, unchanged,
+         ("var medres_rsr_alpha is 'abc'; it must be a number greater than 0 and less than 1",),
+         caught_by="dbt build", vars='{medres_rsr_alpha: "abc"}'),
+    Case("wrong var: medres_fudan_edition abc", None, unchanged,
+         ("var medres_fudan_edition is 'abc'; it must be an integer from 2009 to 2100, or null",),
+         caught_by="dbt build", vars="{medres_fudan_edition: abc}"),
+    Case("a year with no data (medres_year 2031)", None, unchanged,
+         ("var medres_year = 2031: there is no data for that year",
+          "years with data: 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024"),
+         caught_by="dbt build", vars="{medres_year: 2031}"),
+
+    # --- Accepted: the build passes and publishes the same data. ---
+    Case("CRLF line endings", POPULATION, lambda text: text.replace("\n", "\r\n"),
+         ("seedcheck: the seeds in seeds passed (0 warning(s))",), caught_by=None),
+    Case("byte-order mark (Excel's CSV UTF-8)", BEDS, unchanged,
+         ("seedcheck: the seeds in seeds passed (0 warning(s))",), caught_by=None, encoding="utf-8-sig"),
+    Case("real change beyond a lowered threshold, acknowledged", ACKNOWLEDGED,
+         lambda text: text + "2020,460000,beds_10k,Hainan's beds rose from 4.98 to 5.85 (10 000 beds) in "
+                             "2020 (+17.5 %),NBS Annual by Province: beds in health care institutions\n",
+         ("seedcheck: the seeds in seeds passed (0 warning(s))", "medres: published 22 marts"),
+         caught_by=None, vars=LOWER_BEDS_THRESHOLD),
 ]
+
+
+def published_data(project: ProjectCopy) -> dict[str, str]:
+    """Content hash of every published mart (the database file's bytes differ between two writes)."""
+    with duckdb.connect(str(project.published / "medres.duckdb"), read_only=True) as connection:
+        return mart_digests(connection)
+
+
+def parquet_digest(project: ProjectCopy) -> dict[str, str]:
+    return {path: digest for path, digest in project.published_digest().items() if path.endswith(".parquet")}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy, case: Case) -> None:
     published_before = built_project.published_digest()
     assert "medres.duckdb" in published_before
-    seed = built_project.root / case.seed
-    good = seed.read_bytes()
+    data_before = published_data(built_project) if case.caught_by is None else None
+    good = {seed: (built_project.root / seed).read_bytes() for seed, _ in case.corruptions}
     try:
-        seed.write_bytes(case.corrupt(good.decode("utf-8")).encode(case.encoding))
-        result = built_project.build()
+        for seed, corrupt in case.corruptions:
+            encoding = case.encoding if seed == case.seed else "utf-8"
+            (built_project.root / seed).write_bytes(corrupt(good[seed].decode("utf-8")).encode(encoding))
+        result = built_project.build(vars=case.vars)
     finally:
-        seed.write_bytes(good)
+        for seed, content in good.items():
+            (built_project.root / seed).write_bytes(content)
     assert result.failed_step == case.caught_by, result.output[-4000:]
     for expected in case.expected:
         assert expected in result.output, f"missing {expected!r} in:\n{result.output[-4000:]}"
-    assert built_project.published_digest() == published_before
-
+    if case.max_output_bytes is not None:
+        assert len(result.output.encode()) < case.max_output_bytes, result.output[-4000:]
+    if case.caught_by is not None:
+        assert built_project.published_digest() == published_before
+        return
+    # Accepted: the same data is published (Parquet byte for byte; the database by content, since
+    # DuckDB does not write a file deterministically). Only the build settings may record --vars.
+    data_after = published_data(built_project)
+    if case.vars is not None:
+        data_before.pop("dim_build_settings")
+        assert data_after.pop("dim_build_settings") is not None
+    assert data_after == data_before
+    parquet_after = parquet_digest(built_project)
+    before = {path: digest for path, digest in published_before.items() if path.endswith(".parquet")}
+    if case.vars is not None:
+        for digests in (before, parquet_after):
+            digests.pop("parquet/dim_build_settings.parquet")
+    assert parquet_after == before

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -101,7 +102,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == 9
+    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 12
     for src in parsed.images:
         assert (out / src).exists(), src
 
@@ -111,7 +112,9 @@ def test_tables_have_the_expected_rows(built):
     expected = {"table-1": 31, "tables-2-6-rows": 31, "tables-2-6-profiles": 25, "table-8": 31,
                 "table-9": 11, "table-10": 5, "table-11": 31, "table-11-grades": 5,
                 "quality-scores": 31, "errata-table8-rsr": 31, "errata-ocr": 8,
-                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 19,
+                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 23,
+                "inequality-gini": 5, "inequality-theil": 2 * (4 * 9 + 1), "inequality-regions": 15,
+                "inequality-cv": 3 * 9 + 1, "grade-validity": 9,
                 "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
                 "table-11-differences": 11}
     for table_id, rows in expected.items():
@@ -176,8 +179,9 @@ def test_errata_list_the_known_inconsistencies(built):
         assert evidence in errata or report.esc(evidence) in errata, evidence
     # R3 is health technicians in every year now: the old deviation note (R3 = health personnel)
     # is gone from the whole page, not only from the errata.
-    assert "health_personnel_per_1000" not in page
-    assert "health_technicians_per_1000" in page
+    per_capita = page[page.index('<section id="per-capita">'):page.index('<section id="quality">')]
+    assert "health_personnel_per_1000" not in per_capita
+    assert "health_technicians_per_1000" in per_capita
 
 
 def test_offline_and_escaped(built):
@@ -368,10 +372,11 @@ def test_trend_clusters_list_the_provinces_that_change(built, published):
 def test_trend_quality_by_edition_from_the_fudan_seeds(built):
     _, _, parsed = built
     rankings = pd.read_csv(ROOT / "seeds" / "fudan" / "fudan_hospital_rankings.csv")
-    provinces = seed("fudan/fudan_hospital_provinces.csv")
+    provinces = seed("fudan/fudan_hospital_aliases.csv").merge(seed("fudan/fudan_hospitals.csv")
+                                                               .drop(columns="hospital_zh"), on="hospital_id")
     headers = parsed.headers["trend-quality"]
     editions = [int(h[:4]) for h in headers if h.endswith(" score")]
-    assert editions == [2020, 2021]
+    assert editions == [2012, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022]
     beijing = row_of(parsed.tables["trend-quality"], "Beijing")
     for edition in editions:
         ranked = rankings[rankings["edition"] == edition].merge(provinces, on="hospital_zh")
@@ -385,7 +390,8 @@ def test_trend_quality_by_edition_from_the_fudan_seeds(built):
 def test_sections_are_functions_in_page_order(built):
     _, page, _ = built
     anchors = [anchor for anchor, _, _ in report.SECTIONS]
-    assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time", "errata"]
+    assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time",
+                       "inequality", "errata"]
     positions = [page.index(f'<section id="{a}">') for a in anchors]
     assert positions == sorted(positions)
 
@@ -432,3 +438,25 @@ def test_non_study_grades_replace_tables_10_11_with_a_note(three_grades):
     assert [c[0] for c in parsed.tables["grade-thresholds"][-1][3:]] == [report.NO_BOUND] * 2
     svg = (out / "figures" / "rsr_probit.svg").read_text(encoding="utf-8")
     assert "medres_rsr_grades=3" in svg and "grade 3" in svg
+
+
+def test_inequality_findings_recomputed_from_the_seeds(built):
+    """The section's headline numbers for 2020, computed here from the seeds with numpy alone."""
+    _, page, _ = built
+    key = ["year", "region_code"]
+    frame = (seed("nbs/nbs_health_technicians.csv").merge(seed("nbs/nbs_population.csv"), on=key)
+             .merge(seed("reference/ref_provinces.csv")[["region_code", "region_3"]], on="region_code")
+             .query("year == 2020"))
+    east = frame[frame["region_3"] == "East"]
+    technicians_share = east["health_technicians_10k"].sum() / frame["health_technicians_10k"].sum()
+    people_share = east["yearend_population_10k"].sum() / frame["yearend_population_10k"].sum()
+    ordered = frame.assign(per_person=frame["health_technicians_10k"] / frame["yearend_population_10k"]
+                           ).sort_values("per_person")
+    x = np.concatenate([[0], ordered["yearend_population_10k"].cumsum() / ordered["yearend_population_10k"].sum()])
+    y = np.concatenate([[0], ordered["health_technicians_10k"].cumsum() / ordered["health_technicians_10k"].sum()])
+    gini = 1 - float(np.sum(np.diff(x) * (y[1:] + y[:-1])))
+    text = re.sub(r"<[^>]+>", "", page[page.index('<section id="inequality">'):])
+    assert (f"the East (yearbook division) holds {100 * technicians_share:.1f} % of the country's "
+            f"health technicians and {100 * people_share:.1f} % of its people") in text
+    assert f"health technicians against population is {gini:.3f}" in text
+    assert f"{gini:.3f}" == "0.057"

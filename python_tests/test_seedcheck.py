@@ -740,3 +740,38 @@ def test_one_hospital_under_two_names_in_one_edition(tmp_path: Path) -> None:
     assert lines(tmp_path) == [
         "ranking.csv, row 5 (edition 2021, rank 2), column name: '南京军区南京总医院' and row 4 "
         "'东部战区总医院' are the same hospital (h1 in aliases.csv); edition 2021 lists it twice"]
+
+
+YEARS_YML = """
+seeds:
+  - name: population
+    meta: {unique_key: [year, code]}
+    config: {column_types: {year: integer, code: varchar, people: double}}
+  - name: beds
+    meta:
+      unique_key: [year, code]
+      years_match: {column: year, seed: population}
+    config: {column_types: {year: integer, code: varchar, beds: double}}
+  - name: spending
+    meta:
+      unique_key: [year, code]
+      years_match: {column: year, seed: population, mode: subset}
+    config: {column_types: {year: integer, code: varchar, yuan: double}}
+"""
+
+
+def test_years_match_between_series(tmp_path: Path) -> None:
+    (tmp_path / "_seeds.yml").write_text(YEARS_YML, encoding="utf-8")
+    (tmp_path / "population.csv").write_text("year,code,people\n2020,11,1\n2021,11,1\n", encoding="utf-8")
+    (tmp_path / "beds.csv").write_text("year,code,beds\n2020,11,1\n2021,11,1\n", encoding="utf-8")
+    (tmp_path / "spending.csv").write_text("year,code,yuan\n2020,11,1\n", encoding="utf-8")
+    assert lines(tmp_path) == []  # a subset series may lack a year
+    (tmp_path / "beds.csv").write_text("year,code,beds\n2020,11,1\n2022,11,1\n", encoding="utf-8")
+    (tmp_path / "spending.csv").write_text("year,code,yuan\n2020,11,1\n2023,11,1\n", encoding="utf-8")
+    assert lines(tmp_path) == [
+        "beds.csv, column year: no row for year 2021, which population.csv has; every series of "
+        "the panel needs the same years",
+        "beds.csv, row 3 (year 2022, code 11), column year: year 2022 is not in population.csv; "
+        "every year of this file must be there too",
+        "spending.csv, row 3 (year 2023, code 11), column year: year 2023 is not in population.csv; "
+        "every year of this file must be there too"]

@@ -495,22 +495,6 @@ def _(s: Settings) -> Parts:
             between("land_area_10k_ha", 0, None, strict_low=True), rows_per_group("vintage_year", s.units)]
 
 
-@seed_suite("city_health_resources")
-def _(s: Settings) -> Parts:
-    return [unique("year", "city_code"), region_code_format("city_code"),
-            in_set("province_code", s.region_codes), between("population_10k", 0, None)]
-
-
-@seed_suite("city_name_codes")
-def _(s: Settings) -> Parts:
-    return [region_code_format("city_code")]
-
-
-@seed_suite("city_cell_repairs")
-def _(s: Settings) -> Parts:
-    return [unique("edition", "cell"), not_null("edition", "cell", "printed", "reason")]
-
-
 @seed_suite("acknowledged_changes")
 def _(s: Settings) -> Parts:
     return [unique("year", "region_code", "column")]
@@ -839,6 +823,177 @@ def _(s: Settings) -> Parts:
         between("cv", 0, None),
         between("weighted_cv", 0, None),
         between("mean_value", 0, None, strict_low=True),
+    ]
+
+
+# --- The prefecture-city panel (issue 16) ---------------------------------------------------
+
+CITY_POPULATION_BASES = ["yearend_total_population", "yearend_registered_population",
+                         "resident_population"]
+CITY_RESOURCES = ["beds", "doctors"]
+REGIONS_3 = ["East", "Central", "West"]
+
+
+def one_value_per_group(group: str | list[str], column: str, rule: str) -> Check:
+    """``column`` has one distinct value within each value of ``group``."""
+    columns = [group] if isinstance(group, str) else list(group)
+    return derived(rule, lambda frame: frame.groupby(columns)[column].transform("nunique"),
+                   lambda derived_column: between(derived_column, 1, 1))
+
+
+@seed_suite("city_health_resources")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "city_code"),
+        region_checks(s, "province_code"),
+        in_set("population_basis", CITY_POPULATION_BASES),
+        one_value_per_group("year", "population_basis", "population_bases_per_year"),
+        one_value_per_group("year", "bed_series", "bed_series_per_year"),
+    ]
+
+
+@seed_suite("city_name_codes")
+def _(s: Settings) -> Parts:
+    return [unique("name_printed", "first_edition"),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="last_edition", column_B="first_edition", or_equal=True)]
+
+
+@seed_suite("city_cell_repairs")
+def _(s: Settings) -> Parts:
+    return [unique("edition", "cell"), not_null("reason")]
+
+
+@seed_suite("city_acknowledged_exceptions")
+def _(s: Settings) -> Parts:
+    return [unique("year", "city_code", "variable"), in_set("action", ["exclude"]),
+            not_null("source_cell", "printed_value", "reason")]
+
+
+@seed_suite("city_expected_gaps")
+def _(s: Settings) -> Parts:
+    return [unique("year", "province_code"), region_checks(s, "province_code"), not_null("reason")]
+
+
+@mart_suite("fct_city_per_capita")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "city_code"),
+        region_checks(s, "province_code"),
+        in_set("region_3", REGIONS_3),
+        in_set("population_basis", CITY_POPULATION_BASES),
+        # One population basis per year: the per-capita values of a year are comparable.
+        one_value_per_group("year", "population_basis", "population_bases_per_year"),
+        between("beds_per_1000", 0, None, strict_low=True),
+        between("doctors_per_1000", 0, None, strict_low=True),
+        # Per capita only where the population is > 0.
+        derived("per_capita_without_population",
+                lambda f: (f["beds_per_1000"].notna() | f["doctors_per_1000"].notna())
+                & ~(f["population_10k"] > 0),
+                lambda column: in_set(column, [False])),
+    ]
+
+
+@mart_suite("fct_city_province_coverage")
+def _(s: Settings) -> Parts:
+    band_ = s.var("medres_city_beds_ratio_band")
+    return [
+        unique("year", "province_code"),
+        region_checks(s, "province_code"),
+        rows_per_group("year", s.units),
+        between("beds_ratio", float(band_["min"]), float(band_["max"])),
+        # A province-year without a city is a listed gap, and a listed gap has no city.
+        derived("coverage_matches_gaps", lambda f: f["is_covered"] != f["is_expected_gap"],
+                lambda column: in_set(column, [True])),
+        # A printed ratio outside the band comes with an acknowledged exclusion.
+        derived("printed_outside_band_unexplained",
+                lambda f: ((f["beds_ratio_printed"] < float(band_["min"]))
+                           | (f["beds_ratio_printed"] > float(band_["max"])))
+                & f["exclusions"].isna(),
+                lambda column: in_set(column, [False])),
+    ]
+
+
+@mart_suite("fct_city_rsr")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "city_code"),
+        region_checks(s, "province_code"),
+        not_null("rsr", "wrsr", "probit", "position", "beds_per_1000", "doctors_per_1000"),
+        in_set("indicator_set", ["beds_per_1000,doctors_per_1000"]),
+        between("rsr", 0, 1, strict_low=True),
+        between("wrsr", 0, 1, strict_low=True),
+        between("grade", 1, s.grades),
+        pairs_in_set("grade", "grade_label", grade_pairs(s)),
+        # unit_count is the number of rows of the year.
+        derived("unit_count_minus_rows",
+                lambda f: f["unit_count"] - f.groupby("year")["year"].transform("size"),
+                lambda column: between(column, 0, 0)),
+    ]
+
+
+@mart_suite("fct_city_clusters")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "city_code"),
+        region_checks(s, "province_code"),
+        in_set("k", [s.k]),
+        between("cluster", 1, s.k),
+    ]
+
+
+@mart_suite("fct_city_cluster_diagnostics")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "k"),
+        in_set("k", s.k_range),
+        between("silhouette", -1, 1),
+        between("cophenetic_correlation", -1, 1),
+        in_set("cluster_columns", ["beds_per_1000,doctors_per_1000"]),
+        rows_per_group("year", len(s.k_range)),
+        derived("chosen_k", lambda f: f["k"].where(f["is_chosen_k"].astype(bool)),
+                lambda column: between(column, s.k, s.k)),
+    ]
+
+
+@mart_suite("fct_city_inequality_gini")
+def _(s: Settings) -> Parts:
+    return [unique("year", "resource"), in_set("resource", CITY_RESOURCES),
+            in_set("population_basis", CITY_POPULATION_BASES), between("gini", 0, 1)]
+
+
+@mart_suite("fct_city_inequality_theil")
+def _(s: Settings) -> Parts:
+    parts = ["total", "between_region", "between_province", "within_province"]
+    return [
+        unique("year", "resource", "theil_form", "part"),
+        in_set("resource", CITY_RESOURCES),
+        in_set("theil_form", THEIL_FORMS),
+        in_set("part", parts),
+        between("theil_value", 0, None),
+        rows_per_group(["year", "resource", "theil_form"], len(parts)),
+        # The nested decomposition is exact: the three parts sum to the total.
+        derived("parts_minus_total",
+                lambda f: f.assign(signed=f["theil_value"].where(f["part"] != "total",
+                                                                 -f["theil_value"]))
+                .groupby(["year", "resource", "theil_form"])["signed"].transform("sum"),
+                lambda column: between(column, -FLOAT_TOLERANCE, FLOAT_TOLERANCE)),
+    ]
+
+
+@mart_suite("fct_city_inequality_theil_cities")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "resource", "theil_form", "city_code"),
+        region_checks(s, "province_code"),
+        in_set("resource", CITY_RESOURCES),
+        in_set("theil_form", THEIL_FORMS),
+        between("within_rank", 1, None),
+        # The cities' shares of the within-province part sum to 100 %.
+        derived("share_of_within_sum",
+                lambda f: f.groupby(["year", "resource", "theil_form"])["share_of_within_pct"]
+                .transform("sum"),
+                lambda column: between(column, 100 - 1e-6, 100 + 1e-6)),
     ]
 
 

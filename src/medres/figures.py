@@ -74,6 +74,9 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
     "trend_rsr_grades": ("fct_province_rsr", "fct_rsr_evaluations", "fct_rsr_grade_thresholds",
                          "dim_provinces", "dim_build_settings"),
     "trend_quality_scores": ("fct_province_quality_scores", "dim_build_settings"),
+    "lorenz_curves": ("fct_lorenz_curves", "fct_inequality_gini", "dim_build_settings"),
+    "theil_over_years": ("fct_inequality_theil", "dim_build_settings"),
+    "agglomeration": ("fct_province_agglomeration", "dim_provinces", "dim_build_settings"),
 }
 #: The build settings (dbt vars) each figure depends on; its credit line states their values.
 FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -91,7 +94,22 @@ FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
     "trend_per_capita": ("medres_population_basis",),
     "map_quality_score": ("medres_fudan_edition", "medres_fudan_ranking_size"),
     "trend_quality_scores": ("medres_fudan_ranking_size",),
+    "lorenz_curves": ("medres_population_basis",),
+    "theil_over_years": ("medres_population_basis", "medres_inequality_groupings"),
+    "agglomeration": ("medres_population_basis",),
 }
+#: Labels of the inequality lens's resources (var medres_inequality_resources).
+RESOURCE_LABELS = {
+    "health_technicians_10k": "health technicians",
+    "beds_10k": "beds",
+    "institutions": "institutions",
+    "health_personnel_10k": "health personnel",
+    "health_expenditure_10k_yuan": "total health expenditure",
+}
+#: Resources of the inequality figures (a resource not in the marts is skipped).
+INEQUALITY_RESOURCES = tuple(
+    (resource, RESOURCE_LABELS[resource])
+    for resource in ("health_technicians_10k", "beds_10k", "institutions"))
 #: The per-capita indicators: column, short label, numerator unit per person of the ratio.
 PER_CAPITA_COLUMNS = (
     ("beds_per_1000", "R1 beds per 1,000 people"),
@@ -819,6 +837,95 @@ def trend_quality_scores_figure(marts: Marts, out: Path) -> FigureResult:
                         _save(fig, out, "trend_quality_scores"))
 
 
+def lorenz_figure(marts: Marts, year: int, out: Path) -> FigureResult:
+    """Lorenz curves of the resources in ``year``, against population and against land area."""
+    curves = for_year(marts("fct_lorenz_curves"), year)
+    gini = for_year(marts("fct_inequality_gini"), year).set_index(["resource", "weight_basis"])["gini"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
+    for ax, (basis, label) in zip(axes, (("population", "population"), ("land_area", "land area"))):
+        ax.plot([0, 1], [0, 1], color="#999999", linewidth=1, linestyle="--", label="equality")
+        for resource, name in INEQUALITY_RESOURCES:
+            rows = curves[(curves["resource"] == resource) & (curves["weight_basis"] == basis)]
+            if rows.empty:
+                continue
+            rows = rows.sort_values("point")
+            ax.plot(rows["cumulative_weight_share"], rows["cumulative_resource_share"], linewidth=1.6,
+                    label=f"{name} (Gini {gini[(resource, basis)]:.3f})")
+        ax.set_title(f"Against {label}, {year}", fontsize=10)
+        ax.set_xlabel(f"cumulative share of {label} (provinces by resource per unit)", fontsize=8)
+        ax.set_ylabel("cumulative share of the resource", fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc="upper left")
+        ax.grid(alpha=0.25)
+    fig.suptitle("Lorenz curves of health resources across the 31 provinces", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    _credit(fig, "Source: medres fct_lorenz_curves, fct_inequality_gini (land area: NBS 2008 "
+                 f"survey). {settings_line(marts, 'lorenz_curves')}")
+    return FigureResult("lorenz_curves", "Lorenz curves", _save(fig, out, "lorenz_curves"))
+
+
+def theil_over_years_figure(marts: Marts, out: Path, grouping: str = "region_3") -> FigureResult:
+    """Theil T of each resource by year, split into its between-region and within-region parts."""
+    theil = marts("fct_inequality_theil")
+    theil = theil[(theil["theil_form"] == "theil_t") & (theil["grouping"] == grouping)]
+    panels = [(r, n) for r, n in INEQUALITY_RESOURCES if (theil["resource"] == r).any()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 4.2), squeeze=False)
+    for ax, (resource, name) in zip(axes[0], panels):
+        parts = theil[theil["resource"] == resource].pivot(
+            index="year", columns="component", values="theil_value").sort_index()
+        years = parts.index.astype(int)
+        ax.bar(years, parts["between"], color="#c44e52", label="between regions")
+        ax.bar(years, parts["within"], bottom=parts["between"], color="#8da0cb",
+               label="within regions")
+        ax.set_title(f"Theil T of {name}", fontsize=9)
+        ax.set_xticks(list(years))
+        ax.tick_params(labelsize=7)
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(axis="y", alpha=0.25)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"Theil T by year: between and within the regions ({grouping})", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.94))
+    _credit(fig, "Source: medres fct_inequality_theil (theil_t = Σ yᵢ ln(yᵢ/pᵢ)); between + within "
+                 f"= total exactly. {settings_line(marts, 'theil_over_years')}")
+    return FigureResult("theil_over_years", "Theil T by year", _save(fig, out, "theil_over_years"))
+
+
+def agglomeration_figure(marts: Marts, year: int, out: Path,
+                         resource: str = "health_technicians_10k") -> FigureResult:
+    """HRAD and PAD of one resource per province in ``year``, and their ratio, by region."""
+    rows = for_year(marts("fct_province_agglomeration"), year)
+    rows = rows[rows["resource"] == resource].merge(
+        province_regions(marts)[["region_code", "region_3"]], on="region_code")
+    rows = rows.sort_values("hrad_pad_ratio")
+    colors = [TREND_COLORS[region] for region in rows["region_3"]]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 7.4))
+    axes[0].barh(rows["province_en"], rows["hrad_pad_ratio"], color=colors)
+    axes[0].axvline(1, color="#333333", linewidth=1)
+    axes[0].set_title("HRAD / PAD (> 1: more of the resource than of the people)", fontsize=9)
+    axes[1].scatter(rows["pad"], rows["hrad"], c=colors, s=18)
+    limit = float(max(rows["pad"].max(), rows["hrad"].max())) * 1.05
+    axes[1].plot([0, limit], [0, limit], color="#999999", linestyle="--", linewidth=1)
+    axes[1].set_xscale("log")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("PAD (population share / land-area share)", fontsize=8)
+    axes[1].set_ylabel("HRAD (resource share / land-area share)", fontsize=8)
+    axes[1].set_title("Agglomeration of the resource against that of the population", fontsize=9)
+    for ax in axes:
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.25)
+    handles = [plt.Line2D([], [], marker="s", linestyle="", color=c, label=r)
+               for r, c in TREND_COLORS.items() if r in REGIONS_3]
+    axes[1].legend(handles=handles, fontsize=7, title="region_3", title_fontsize=7)
+    name = dict(INEQUALITY_RESOURCES).get(resource, resource)
+    fig.suptitle(f"Agglomeration degree of {name} by province, {year}", fontsize=11)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
+    _credit(fig, f"Source: medres fct_province_agglomeration. {settings_line(marts, 'agglomeration')}")
+    return FigureResult("agglomeration", "Agglomeration degree", _save(fig, out, "agglomeration"))
+
+
 def generate(marts: Marts, out: Path, year: int | None = None,
              geojson: Path = DEFAULT_GEOJSON) -> list[FigureResult]:
     """Draw every figure from the published ``marts`` into ``out``; return what was drawn.
@@ -842,6 +949,9 @@ def generate(marts: Marts, out: Path, year: int | None = None,
         trend_per_capita_figure(marts, out),
         trend_rsr_grades_figure(marts, out),
         trend_quality_scores_figure(marts, out),
+        lorenz_figure(marts, year, out),
+        theil_over_years_figure(marts, out),
+        agglomeration_figure(marts, year, out),
     ]
 
 

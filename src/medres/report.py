@@ -91,7 +91,8 @@ REPORT_MARTS = (
     "fct_rsr_evaluations", "fct_cluster_profile_means", "fct_province_rsr", "fct_rsr_regression",
     "fct_rsr_grade_thresholds", "fct_province_clusters", "fct_cluster_agglomeration",
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
-    "fct_province_quality_scores",
+    "fct_province_quality_scores", "fct_inequality_gini", "fct_inequality_theil",
+    "fct_inequality_theil_groups", "fct_province_agglomeration", "fct_indicator_dispersion",
 )
 
 
@@ -1101,6 +1102,148 @@ def trend_section(context: Context) -> str:
     ])
 
 
+# --- Inequality ------------------------------------------------------------------------------
+
+#: The resource the inequality section states its headline numbers for (R3's numerator).
+HEADLINE_RESOURCE = "health_technicians_10k"
+
+
+def resource_label(resource: str) -> str:
+    return figures.RESOURCE_LABELS.get(resource, resource)
+
+
+def gini_table(context: Context) -> Table:
+    gini = figures.for_year(context.marts("fct_inequality_gini"), context.year).pivot(
+        index="resource", columns="weight_basis", values="gini")
+    table = Table("inequality-gini", f"Gini coefficients, {context.year} (fct_inequality_gini)",
+                  ["Resource", "against population", "against land area"],
+                  note="0 = every province has the same share of the resource as of the weight; "
+                       "1 = one province has it all.")
+    for resource, row in gini.iterrows():
+        table.rows.append([Cell(resource_label(resource)), cell(row["population"], 3),
+                           cell(row["land_area"], 3)])
+    return table
+
+
+def theil_table(context: Context) -> Table:
+    theil = context.marts("fct_inequality_theil")
+    theil = theil[theil["theil_form"] == "theil_t"].pivot_table(
+        index=["resource", "grouping", "year"], columns="component",
+        values=["theil_value", "contribution_pct"])
+    table = Table("inequality-theil", "Theil T and its between-region share by year "
+                                      "(fct_inequality_theil; theil_l in the mart)",
+                  ["Resource", "Regions", "Year", "Theil T", "between", "within",
+                   "between share (%)"],
+                  note="between + within = total exactly (a data test proves it for every row).")
+    for (resource, grouping, year), row in theil.iterrows():
+        table.rows.append([Cell(resource_label(resource)), Cell(grouping), cell(int(year)),
+                           cell(row[("theil_value", "total")], 5),
+                           cell(row[("theil_value", "between")], 5),
+                           cell(row[("theil_value", "within")], 5),
+                           cell(row[("contribution_pct", "between")], 1)])
+    return table
+
+
+def region_shares_table(context: Context) -> Table:
+    groups = figures.for_year(context.marts("fct_inequality_theil_groups"), context.year)
+    groups = groups[(groups["theil_form"] == "theil_t") & (groups["grouping"] == "region_3")]
+    table = Table("inequality-regions", f"Shares of the resources and of the population by region, "
+                                        f"{context.year} (fct_inequality_theil_groups)",
+                  ["Region", "Resource", "Share of the resource (%)",
+                   "Share of the population (%)", "Ratio"])
+    for row in groups.sort_values(["region_group", "resource"]).itertuples(index=False):
+        table.rows.append([Cell(row.region_group), Cell(resource_label(row.resource)),
+                           cell(100 * row.resource_share, 1), cell(100 * row.population_share, 1),
+                           cell(row.resource_share / row.population_share, 3)])
+    return table
+
+
+def dispersion_table(context: Context) -> Table:
+    rows = context.marts("fct_indicator_dispersion")
+    table = Table("inequality-cv", "Coefficient of variation of the per-capita indicators by year "
+                                   "(fct_indicator_dispersion)",
+                  ["Year", "Indicator", "Mean of provinces", "CV", "Population-weighted CV"])
+    for row in rows.sort_values(["indicator", "year"]).itertuples(index=False):
+        table.rows.append([cell(int(row.year)), Cell(row.indicator), cell(row.mean_value, 2),
+                           cell(row.cv, 3), cell(row.weighted_cv, 3)])
+    return table
+
+
+def grade_validity_table(context: Context) -> Table:
+    rows = context.marts("fct_rsr_evaluations").sort_values("year")
+    table = Table("grade-validity", "Do the RSR grades differ? (fct_rsr_evaluations)",
+                  ["Year", "Indicator set", "Grading", "Test", "Statistic", "p", "Why this test"],
+                  note="One-way ANOVA of the WRSR across grades when every grade has two or more "
+                       "provinces and the Brown-Forsythe and normality checks pass; otherwise "
+                       "Kruskal-Wallis.")
+    for row in rows.itertuples(index=False):
+        table.rows.append([cell(int(row.year)), Cell(row.indicator_set), Cell(row.grading_status),
+                           Cell(row.grade_validity_test or "–"), cell(row.grade_validity_statistic, 2),
+                           cell(row.grade_validity_p, 6), Cell(row.grade_validity_reason or "–")])
+    return table
+
+
+def inequality_findings(context: Context) -> str:
+    """The study's "more in the east" in numbers, for the report year and the panel's span."""
+    y = context.year
+    gini = context.marts("fct_inequality_gini").set_index(["year", "resource", "weight_basis"])["gini"]
+    theil = context.marts("fct_inequality_theil")
+    between = theil[(theil["theil_form"] == "theil_t") & (theil["grouping"] == "region_3")
+                    & (theil["component"] == "between")].set_index(["year", "resource"])
+    groups = figures.for_year(context.marts("fct_inequality_theil_groups"), y)
+    east = groups[(groups["theil_form"] == "theil_t") & (groups["grouping"] == "region_3")
+                  & (groups["region_group"] == "East")].set_index("resource")
+    agglomeration = figures.for_year(context.marts("fct_province_agglomeration"), y)
+    headline = agglomeration[agglomeration["resource"] == HEADLINE_RESOURCE]
+    years = sorted(int(v) for v in gini.index.get_level_values("year").unique())
+    first, last = years[0], years[-1]
+    r = HEADLINE_RESOURCE
+    label = resource_label(r)
+
+    def than_people(resource: str) -> str:
+        share, people = east.loc[resource, "resource_share"], east.loc[resource, "population_share"]
+        return "more than" if share > people else "less than" if share < people else "the same as"
+
+    return (
+        f"<p>The study says medical resources are \"more in the east and less in the west\" "
+        f"without measuring it. Measured ({y}): the East (yearbook division) holds "
+        f"{100 * east.loc[r, 'resource_share']:.1f} % of the country's {label} and "
+        f"{100 * east.loc[r, 'population_share']:.1f} % of its people ({than_people(r)} its share "
+        f"of the people), and {100 * east.loc['beds_10k', 'resource_share']:.1f} % of the beds "
+        f"({than_people('beds_10k')} its share of the people). Per person the "
+        f"distribution is close to equal: the Gini coefficient of {label} against population is "
+        f"{gini[(y, r, 'population')]:.3f} (beds {gini[(y, 'beds_10k', 'population')]:.3f}), and "
+        f"the differences between the three regions make up only "
+        f"{between.loc[(y, r), 'contribution_pct']:.1f} % of the Theil index of {label} (beds "
+        f"{between.loc[(y, 'beds_10k'), 'contribution_pct']:.1f} %); the rest lies between "
+        f"provinces of the same region. Per square kilometre it is very unequal: the Gini against "
+        f"land area is {gini[(y, r, 'land_area')]:.3f}, because people are concentrated in the "
+        f"east. So \"more in the east\" holds for resources per unit of land, which follow the "
+        f"population (HRAD / PAD is between {headline['hrad_pad_ratio'].min():.2f} and "
+        f"{headline['hrad_pad_ratio'].max():.2f} for {label}; {int((headline['hrad_pad_ratio'] > 1).sum())} "
+        f"of {len(headline)} provinces have more than their population share), not per person. "
+        f"Over {first}–{last} the Gini of {label} against population went from "
+        f"{gini[(first, r, 'population')]:.3f} to {gini[(last, r, 'population')]:.3f}.</p>"
+    )
+
+
+def inequality_section(context: Context) -> str:
+    return "".join([
+        inequality_findings(context),
+        figure_html(context, "lorenz_curves",
+                    f"Lorenz curves against population and against land area ({context.year})"),
+        gini_table(context).render(),
+        region_shares_table(context).render(),
+        figure_html(context, "theil_over_years",
+                    "Theil T by year, split into between-region and within-region parts"),
+        theil_table(context).render(),
+        figure_html(context, "agglomeration",
+                    f"Agglomeration degree of health technicians ({context.year})"),
+        dispersion_table(context).render(),
+        grade_validity_table(context).render(),
+    ])
+
+
 def errata_section(context: Context) -> str:
     parts = ['<ol class="errata">']
     for title, text, evidence in errata(context):
@@ -1119,6 +1262,7 @@ SECTIONS: list[tuple[str, str, object]] = [
     ("per-capita", "Per capita: rank-sum ratio (RSR) (Tables 8–11, Figs. 3–4)", per_capita_section),
     ("quality", "Quality: Fudan top-100 hospitals (Fig. 5)", quality_section),
     ("change-over-time", "Change over time", trend_section),
+    ("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)", inequality_section),
     ("errata", "Errata: inconsistencies in the study", errata_section),
 ]
 

@@ -69,6 +69,9 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         reason and source; if S has a column ``seed``, it must name this seed). The
                         message spells out the row to add. Without ``acknowledged`` nothing can be
                         accepted. If S cannot be read, the rule is skipped.
+  ``years_match``       ``{column: Y, seed: S, mode: equal|subset}``: the distinct values of Y (the
+                        years) are those of seed S (``equal``, default) or a subset of them
+                        (``subset``: a series published for some years only).
   ``one_row_per_identity``  ``{column: C, seed: S, key: K, identity: I, within: [G..], means: text}``:
                         C is mapped through seed S (its column K) to an identity I; two rows of one
                         group G with the same identity are an error naming both rows (one hospital
@@ -157,13 +160,14 @@ COLUMN_RULES = {
 }
 SEED_RULES = {
     "unique_key", "complete", "plausible_ratios", "relation", "year_over_year", "may_be_empty",
-    "one_row_per_identity",
+    "one_row_per_identity", "years_match",
 }
 # Keys of the seed rules that take a mapping per check: (allowed, required).
 RULE_KEYS = {
     "plausible_ratios": ({"numerator", "denominator", "denominator_seed", "join", "scale", "min",
                           "max", "band", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
     "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
+    "years_match": ({"column", "seed", "mode"}, {"column", "seed"}),
     "one_row_per_identity": ({"column", "seed", "key", "identity", "within", "means"},
                              {"column", "seed", "key", "identity", "within"}),
     "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
@@ -438,6 +442,11 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
                 need_seed(name, other, [rule.get("right"), *join])
                 need_numeric(name, seed.name, rule.get("left"))
                 need_numeric(name, other, rule.get("right"))
+            elif name == "years_match":
+                need_seed(name, seed.name, [rule.get("column")])
+                need_seed(name, rule.get("seed"), [rule.get("column")])
+                if rule.get("mode", "equal") not in ("equal", "subset"):
+                    found.append(f"{name}: mode must be 'equal' or 'subset', got {rule.get('mode')!r}")
             elif name == "one_row_per_identity":
                 need_seed(name, seed.name, [rule.get("column"), *(rule.get("within") or [])])
                 need_seed(name, rule.get("seed"), [rule.get("key"), rule.get("identity")])
@@ -767,8 +776,35 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
         found.extend(_check_ratio(seed, ratio, seeds))
     for change in _rule_list(seed.rules.get("year_over_year")):
         found.extend(_check_year_over_year(seed, change, seeds))
+    for years in _rule_list(seed.rules.get("years_match")):
+        found.extend(_check_years_match(seed, years, seeds))
     for identity in _rule_list(seed.rules.get("one_row_per_identity")):
         found.extend(_check_one_row_per_identity(seed, identity, seeds))
+    return found
+
+
+def _check_years_match(seed: Seed, rule: dict[str, Any], seeds: dict[str, Seed]) -> list[Problem]:
+    """The periods (e.g. years) of this seed and of another: the same set (``mode: equal``) or
+    only periods the other has (``subset``). A year added to one series and not to the others
+    would otherwise drop out of the panel silently."""
+    other = seeds[rule["seed"]]
+    if not other.loaded:
+        return []
+    column = rule["column"]
+    mine = {row.texts[column].strip() for row in seed.rows if row.values[column] is not None}
+    theirs = {row.texts[column].strip() for row in other.rows if row.values[column] is not None}
+    found = []
+    for value in sorted(mine - theirs):
+        row = next(r for r in seed.rows if r.texts[column].strip() == value)
+        found.append(seed.problem(row, column, f"{column} {value} is not in {other.file}; every "
+                                  f"{column} of this file must be there too",
+                                  rule="years_match"))
+    if rule.get("mode", "equal") == "equal":
+        for value in sorted(theirs - mine):
+            found.append(Problem(seed.file, None, f"column {column}", (),
+                                 f"no row for {column} {value}, which {other.file} has; every "
+                                 f"series of the panel needs the same {column}s",
+                                 rule="years_match"))
     return found
 
 
