@@ -63,7 +63,7 @@ browser-test: venv  ## render the report and the dbt docs in headless Chromium; 
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, 2,851-county run
 	$(BIN)/python bench/run.py
 
-test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 12 min)
+test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 10 min)
 	scripts/install_chromium.sh
 	$(BIN)/python -m pytest
 
