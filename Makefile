@@ -1,4 +1,4 @@
-# medres — the README's Quickstart is `make build` then `make test`.
+# medres — the README's Quickstart is `make build` then `make test`; `make help` lists the targets.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
@@ -12,14 +12,31 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export DO_NOT_TRACK := 1
 
-.PHONY: venv build publish validate figures report browser-test bench test pytest docs lock clean
+# Settings: VARS='{medres_rsr_grades: 3, ...}' (YAML, as dbt's --vars) reaches the seed check, dbt
+# and the great-expectations seed suites (the mart suites use the settings the build recorded and
+# note a difference); report and figures first check that the published marts were built with
+# these settings (medres.buildsettings) and refuse otherwise. Passed to the commands through the
+# environment, so quotes inside VARS need no escaping.
+VARS ?=
+export MEDRES_VARS := $(VARS)
+VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
+CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-venv:            ## create or reuse .venv from requirements.lock
+.PHONY: help venv build publish validate figures report browser-test bench test pytest docs lock clean
+
+help:            ## list the targets (this text)
+	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z-]+:[^#]*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv:            ## create or reuse .venv from requirements.lock (first run: about 2 minutes)
 	@scripts/ensure_venv.sh
 
-build: venv      ## check the seeds, then seeds, models and data tests on the embedded DuckDB, then publish the marts
-	$(BIN)/python -m medres.seedcheck
-	$(DBT) build
+build: venv      ## check the seeds, dbt build (seeds, models, data tests), publish the marts; VARS='{..}' sets settings (about 40 s)
+	@echo "medres: 1/3 checking the seed CSVs (python -m medres.seedcheck, a few seconds)"
+	$(BIN)/python -m medres.seedcheck $(VARS_ARG)
+	@echo "medres: 2/3 dbt build: seeds, models and data tests into warehouse/medres.duckdb (about 30 s)"
+	$(DBT) build $(VARS_ARG)
+	@echo "medres: 3/3 publishing the marts to published/ (a few seconds)"
 	$(MAKE) --no-print-directory publish
 
 publish: venv    ## copy the marts to published/medres.duckdb and published/parquet/ (atomic replace)
@@ -28,13 +45,15 @@ publish: venv    ## copy the marts to published/medres.duckdb and published/parq
 pytest: venv     ## unit tests of the medres package
 	$(BIN)/python -m pytest
 
-validate: venv   ## great-expectations suites over the seeds and the published marts; Data Docs in reports/gx/ (VARS='{..}' overrides the seed suites' vars)
-	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --seeds seeds --published published --docs reports/gx $(if $(VARS),--vars '$(VARS)')
+validate: venv   ## great-expectations suites over the seeds and the published marts; Data Docs in reports/gx/ (VARS: the seed suites' settings; the marts' are the build's)
+	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --seeds seeds --published published --docs reports/gx $(VARS_ARG)
 
-figures: venv    ## figures (PNG + SVG) from the published marts into reports/figures/
+figures: venv    ## figures (PNG + SVG) from the published marts into reports/figures/ (with VARS: refused if published/ has other settings)
+	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.figures --published published --out reports/figures
 
-report: venv     ## the figures plus the static HTML report reports/index.html
+report: venv     ## the figures plus the static HTML report reports/index.html (with VARS: refused if published/ has other settings)
+	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.report --published published --out reports
 
 browser-test: venv  ## render the report and the dbt docs in headless Chromium; refreshes docs/images/
@@ -44,7 +63,7 @@ browser-test: venv  ## render the report and the dbt docs in headless Chromium; 
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, 2,851-county run
 	$(BIN)/python bench/run.py
 
-test: build validate report  ## everything: build (with dbt data tests), great-expectations, report, then pytest (browser included)
+test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 10 min)
 	scripts/install_chromium.sh
 	$(BIN)/python -m pytest
 
@@ -55,5 +74,5 @@ docs: venv       ## generate and serve the dbt docs site (lineage graph) on http
 lock:            ## re-resolve requirements.in into requirements.lock (needs uv; maintainers only)
 	uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
 
-clean:
+clean:           ## remove .venv, target/, the warehouse, published/ and reports/
 	rm -rf target logs warehouse/*.duckdb* published reports .venv

@@ -17,6 +17,7 @@ from medres.publish import (
     CLOSE_GRACE_SECONDS,
     PUBLISHED_STORAGE_VERSION,
     UnverifiedBuildError,
+    plain_text,
     publish,
 )
 
@@ -271,3 +272,87 @@ def test_make_publish_after_a_failed_dbt_build_refuses(
     assert "model.medres.zz_broken: error (Runtime Error in model zz_broken" in publish_step.stderr
     assert "a_table_that_does_not_exist does not exist" in publish_step.stderr  # dbt's cause too
     assert project.published_digest() == before
+
+
+def test_plain_text_removes_markdown():
+    markdown = (
+        "**Rank-sum ratio** for `n` units, see [the docs](https://example.org):\n\n"
+        "| indicator | formula |\n|---|---|\n| R1 *beds* | beds × 1,000 / population |\n\n"
+        "1. Rank each indicator;\n   ties get the average rank.\n2. Sum.\n\n"
+        "    total = a * b\n\n* a bullet\n"
+    )
+    assert plain_text(markdown) == (
+        "Rank-sum ratio for n units, see the docs:\n\n"
+        "indicator: formula\nR1 beds: beds × 1,000 / population\n\n"
+        "1. Rank each indicator; ties get the average rank.\n2. Sum.\n\n"
+        "total = a * b\n\n- a bullet"
+    )
+    assert plain_text("Statistical year.") == "Statistical year."
+    assert plain_text(None) is None
+
+
+def test_publishes_the_marts_of_another_schema(tmp_path):
+    """A build of a non-default target (marts in e.g. dev_marts) publishes with schema=."""
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema dev_marts")
+        connection.execute("create table dev_marts.fct_example as select 2020 as year")
+        connection.execute("comment on table dev_marts.fct_example is '**Dev** build'")
+    run_results = record_build(warehouse)
+    document = json.loads(run_results.read_text())
+    for result in document["results"]:
+        if result["unique_id"] == "model.medres.fct_example":
+            result["relation_name"] = '"medres"."dev_marts"."fct_example"'
+    run_results.write_text(json.dumps(document))
+    os.utime(warehouse, (warehouse.stat().st_mtime,) * 2)
+    with pytest.raises(RuntimeError, match="no tables in schema 'marts'"):
+        publish(warehouse, tmp_path / "prod", run_results)
+    assert publish(warehouse, tmp_path / "dev", run_results, schema="dev_marts") == ["fct_example"]
+    with duckdb.connect(str(tmp_path / "dev" / "medres.duckdb"), read_only=True) as reader:
+        assert reader.execute("select comment from duckdb_tables()").fetchone() == ("Dev build",)
+
+
+def test_published_comments_are_plain_text_and_each_method_is_told_once(
+        shared_built_project: ProjectCopy):
+    """BI tools show comments as plain text: no Markdown in any table or column comment of the
+    published file, and a method's long description (a dbt docs block) is on one table only; the
+    others point to it."""
+    with duckdb.connect(str(shared_built_project.published / "medres.duckdb"),
+                        read_only=True) as reader:
+        tables = dict(reader.execute("select table_name, comment from duckdb_tables()").fetchall())
+        columns = reader.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where comment is not null").fetchall()
+    comments = [*tables.values(), *(comment for _, _, comment in columns)]
+    assert all(tables.values()), [name for name, comment in tables.items() if not comment]
+    for comment in comments:
+        for markdown in ("**", "`", "|---", "| --- |", "](", "{{", "{%"):
+            assert markdown not in comment, (markdown, comment[:300])
+    # Paragraphs of the method texts are long; none may appear on two tables.
+    seen: dict[str, str] = {}
+    for table, comment in sorted(tables.items()):
+        for paragraph in comment.split("\n\n"):
+            if len(paragraph) > 150:
+                assert paragraph not in seen, (
+                    f"{table} repeats a paragraph of {seen.get(paragraph)}: {paragraph[:120]}")
+                seen[paragraph] = table
+    assert "The method is in the description of fct_province_clusters." in (
+        tables["fct_cluster_diagnostics"])
+    assert "Q-type hierarchical clustering, SPSS style" in tables["fct_province_clusters"]
+
+
+def test_pandas_reads_the_parquet_copy(shared_built_project: ProjectCopy):
+    """BI-minded users read published/parquet/ with pandas: a Parquet engine (pyarrow) is in the
+    project's environment, and every file reads with the warehouse's row count."""
+    import pandas as pd
+
+    files = sorted((shared_built_project.published / "parquet").glob("*.parquet"))
+    assert files
+    with duckdb.connect(str(shared_built_project.published / "medres.duckdb"),
+                        read_only=True) as reader:
+        for path in files:
+            frame = pd.read_parquet(path)
+            count = reader.execute(f'select count(*) from "{path.stem}"').fetchone()[0]
+            assert len(frame) == count and len(frame.columns) > 0, path.name
+    rsr = pd.read_parquet(shared_built_project.published / "parquet" / "fct_province_rsr.parquet")
+    assert {"year", "region_code", "rsr", "grade"} <= set(rsr.columns)

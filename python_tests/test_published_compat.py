@@ -6,7 +6,8 @@ writes the file in the format of ``PUBLISHED_STORAGE_VERSION``. This test instal
 into its own throw-away virtual environment (never the project's .venv), opens the file published
 by a fresh build of a copy of the project (the session's ``shared_built_project``) with it, and
 compares every table with the Parquet copy read by the project's DuckDB: the same tables, columns,
-column types and rows in the same order, and every table and column comment of the warehouse.
+column types and rows in the same order, and every table and column comment of the warehouse (as
+the plain text medres.publish.plain_text makes of its Markdown).
 
 The environments are cached across runs, one per DuckDB and Python version, under
 ``$MEDRES_CACHE_DIR`` (default ``~/.cache/medres``; ``$XDG_CACHE_HOME/medres`` when that is set):
@@ -27,7 +28,7 @@ import duckdb
 import pytest
 from conftest import ProjectCopy
 
-from medres.publish import MARTS_SCHEMA, PUBLISHED_STORAGE_VERSION
+from medres.publish import MARTS_SCHEMA, PUBLISHED_STORAGE_VERSION, plain_text
 
 # The oldest release PUBLISHED_STORAGE_VERSION promises (1.1) and the last 1.x line, at their
 # latest patch releases; the project's own DuckDB (2.x) is the newest reader, used on the Parquet side.
@@ -110,18 +111,20 @@ def as_json(value) -> str:
 
 @pytest.fixture(scope="module")
 def warehouse_catalog(shared_built_project: ProjectCopy) -> dict[str, dict]:
-    """The comments and column types of every mart in the built copy's warehouse."""
+    """The comments (as published: plain text) and column types of every mart in the built copy's
+    warehouse."""
     warehouse = shared_built_project.root / "warehouse" / "medres.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = dict(connection.execute(
             "select table_name, comment from duckdb_tables() where schema_name = ?",
             [MARTS_SCHEMA]).fetchall())
-        catalog = {table: {"comment": comment, "columns": []} for table, comment in tables.items()}
+        catalog = {table: {"comment": plain_text(comment), "columns": []}
+                   for table, comment in tables.items()}
         for table, column, data_type, comment in connection.execute(
                 "select table_name, column_name, data_type, comment from duckdb_columns() "
                 "where schema_name = ? order by table_name, column_index",
                 [MARTS_SCHEMA]).fetchall():
-            catalog[table]["columns"].append([column, data_type, comment])
+            catalog[table]["columns"].append([column, data_type, plain_text(comment)])
     return catalog
 
 

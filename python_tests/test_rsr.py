@@ -357,7 +357,8 @@ def test_grading_table_percentiles() -> None:
     assert grade_cutoffs(10)["percentile_lower"].round(3).tolist()[:9] == [
         99.18, 96.407, 88.493, 72.575, 50.0, 27.425, 11.507, 3.593, 0.82]
     worst = grade_cutoffs(4).iloc[-1]
-    assert (worst.grade, worst.percentile_lower, worst.probit_lower) == (4, 0.0, -math.inf)
+    # No lower bound: null, as in the mart fct_rsr_grade_thresholds (not -inf, not a sentinel).
+    assert (worst.grade, worst.percentile_lower) == (4, 0.0) and math.isnan(worst.probit_lower)
     assert grade_cutoffs(5)["grade_label"].tolist() == [
         "High", "Higher", "Secondary", "Lower", "Low"]
     assert grade_cutoffs(3)["grade_label"].tolist() == ["High", "Secondary", "Low"]
@@ -368,6 +369,8 @@ def test_value_on_a_cutoff_belongs_to_the_better_grade() -> None:
     bounds = [0.6, 0.4, -math.inf]
     values = [0.6, 0.5999999, 0.4, 0.39, 0.0, 0.9]
     assert assign_grades(values, bounds).tolist() == [1, 2, 2, 3, 3, 1]
+    # The worst grade's bound as grade_thresholds returns it (null) means the same.
+    assert assign_grades(values, [0.6, 0.4, math.nan]).tolist() == [1, 2, 2, 3, 3, 1]
 
 
 def test_boundary_rule_in_evaluate() -> None:
@@ -403,7 +406,8 @@ def test_result_shapes(textbook_result: RSRResult) -> None:
         "n_points"]
     assert textbook_result.thresholds.columns.tolist() == [
         "grade", "grade_label", "percentile_lower", "probit_lower", "rsr_lower"]
-    assert textbook_result.thresholds["rsr_lower"].iloc[-1] == -math.inf
+    assert math.isnan(textbook_result.thresholds["rsr_lower"].iloc[-1])
+    assert textbook_result.thresholds["rsr_lower"].iloc[:-1].notna().all()
     assert (textbook_result.fit_rows, textbook_result.grade_on, textbook_result.grades) == (
         "all", "fitted", 3)
     with pytest.raises(AttributeError):

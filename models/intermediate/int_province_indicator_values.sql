@@ -1,7 +1,9 @@
 {#- The configured RSR indicators (var medres_rsr_indicators: any number, any names) in long shape:
     one row per year, province and indicator that has a value. An indicator with no value in a
     year (per-capita health expenditure outside its sourced years) has no rows for that year and
-    so is not part of that year's indicator set; it is never filled in from another year. -#}
+    so is not part of that year's indicator set; it is never filled in from another year.
+    indicator_position is the indicator's place in the var's list: indicator sets are listed in
+    that order, in SQL and in the Python evaluation alike. -#}
 {%- set indicators = rsr_indicators() -%}
 {%- set weight_total = rsr_weight_total() -%}
 
@@ -14,6 +16,7 @@ select
     year,
     region_code,
     '{{ indicator.name }}' as indicator,
+    cast({{ loop.index }} as {{ dbt.type_int() }}) as indicator_position,
     '{{ indicator.column }}' as indicator_column,
     '{{ indicator.direction }}' as direction,
     cast({{ indicator.get('weight', 1) }} as {{ type_double() }}) as configured_weight,

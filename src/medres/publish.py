@@ -15,12 +15,18 @@ module copies every table of the ``marts`` schema into ``published/medres.duckdb
   the project's own DuckDB is newer.
 - **Byte-stable.** Rows are written sorted on all columns (left to right; every mart leads with
   its key columns), so rebuilding unchanged seeds publishes byte-identical Parquet files.
+- **Plain-text comments.** dbt's descriptions are Markdown (rendered by the dbt docs site);
+  BI tools show a table or column comment as plain text, so :func:`plain_text` removes the
+  Markdown (emphasis, code spans, table pipes) before the comments are written.
 - **Atomic.** Each file is written under a temporary name in the same directory and then renamed
   over the old one (an atomic replace on POSIX): a reader sees the complete previous version or the
   complete new one, and a reader holding the old file open keeps reading the old inode without
   blocking the build. If anything fails before the rename, the previous files are untouched.
 
-Usage: ``python -m medres.publish [--warehouse PATH] [--out DIR] [--run-results PATH]``.
+Usage: ``python -m medres.publish [--warehouse PATH] [--out DIR] [--run-results PATH]
+[--schema SCHEMA]``. The default schema ``marts`` is the one the default dbt target (``prod``)
+builds; a build of another target publishes with ``--schema <target schema>_marts`` (e.g.
+``--schema dev_marts --out published-dev``; see macros/generate_schema_name.sql).
 """
 
 from __future__ import annotations
@@ -100,14 +106,61 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def mart_tables(connection: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+def mart_tables(connection: duckdb.DuckDBPyConnection, database: str,
+                schema: str = MARTS_SCHEMA) -> list[str]:
     """Names of the base tables in the marts schema of an attached database, sorted."""
     rows = connection.execute(
         "select table_name from duckdb_tables() "
         "where database_name = ? and schema_name = ? order by table_name",
-        [database, MARTS_SCHEMA],
+        [database, schema],
     ).fetchall()
     return [name for (name,) in rows]
+
+
+# --- Plain-text comments --------------------------------------------------------------------------
+
+_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_LIST_ITEM = re.compile(r"^(\d+\.|[-*+]) ")
+
+
+def _plain_inline(text: str) -> str:
+    text = re.sub(r"`([^`]*)`", r"\1", text)                      # code spans
+    text = re.sub(r"\*\*(\S(?:.*?\S)?)\*\*", r"\1", text)         # strong
+    text = re.sub(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])", r"\1", text)  # emphasis
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)            # links: their text
+    return text
+
+
+def plain_text(markdown: str | None) -> str | None:
+    """A dbt description (Markdown) as plain text for a table or column comment.
+
+    Emphasis, code spans and links keep their text; a Markdown table becomes one line per row with
+    its cells joined by ": " (two cells) or "; " (the separator row is dropped); list items and indented formulas keep
+    their own lines; the wrapped lines of a paragraph are joined into one line; paragraphs stay
+    separated by a blank line.
+    """
+    if markdown is None:
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for raw in markdown.strip().splitlines():
+        line = raw.strip()
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if _TABLE_SEPARATOR.match(line):
+            continue
+        if line.startswith("|"):
+            cells = [_plain_inline(cell.strip()) for cell in line.strip("|").split("|")]
+            paragraphs[-1].append("\n" + (": " if len(cells) == 2 else "; ").join(cells))
+        elif _LIST_ITEM.match(line) or raw.startswith("    "):
+            item = re.sub(r"^[*+] ", "- ", line)
+            paragraphs[-1].append("\n" + _plain_inline(item))
+        else:
+            paragraphs[-1].append(_plain_inline(line))
+    text = "\n\n".join(
+        " ".join(lines).replace(" \n", "\n").lstrip("\n") for lines in paragraphs if lines)
+    return text.strip()
 
 
 # --- Proof of a successful build ----------------------------------------------------------------
@@ -201,7 +254,8 @@ def verify_build(run_results: Path, warehouse: Path) -> dict:
     return results
 
 
-def verify_marts_built(results: dict, tables: list[str], run_results: Path) -> None:
+def verify_marts_built(results: dict, tables: list[str], run_results: Path,
+                       schema: str = MARTS_SCHEMA) -> None:
     """Every mart about to be published was built (successfully) by the recorded invocation."""
     built = set()
     for result in results["results"]:
@@ -209,11 +263,11 @@ def verify_marts_built(results: dict, tables: list[str], run_results: Path) -> N
             parts = _relation_parts(result.get("relation_name") or "")
             if len(parts) >= 2:
                 built.add((parts[-2], parts[-1]))
-    missing = [table for table in tables if (MARTS_SCHEMA, table.lower()) not in built]
+    missing = [table for table in tables if (schema.lower(), table.lower()) not in built]
     if missing:
         raise UnverifiedBuildError(
             f"the dbt build recorded in {run_results} did not build "
-            f"{', '.join(f'{MARTS_SCHEMA}.{t}' for t in missing)}: run a full `make build` (no "
+            f"{', '.join(f'{schema}.{t}' for t in missing)}: run a full `make build` (no "
             "--select); a table whose model was removed or renamed stays in the warehouse until "
             "it is dropped or the warehouse file is deleted"
         )
@@ -221,28 +275,31 @@ def verify_marts_built(results: dict, tables: list[str], run_results: Path) -> N
 
 # --- Copying --------------------------------------------------------------------------------------
 
-def _copy_comments(connection: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
-    """Carry dbt's persisted descriptions (table and column comments) into the published copy."""
+def _copy_comments(connection: duckdb.DuckDBPyConnection, source: str, table: str,
+                   schema: str = MARTS_SCHEMA) -> None:
+    """Carry dbt's persisted descriptions (table and column comments) into the published copy,
+    as plain text (:func:`plain_text`)."""
     table_comment = connection.execute(
         "select comment from duckdb_tables() where database_name = ? and schema_name = ? "
         "and table_name = ?",
-        [source, MARTS_SCHEMA, table],
+        [source, schema, table],
     ).fetchone()
     if table_comment and table_comment[0]:
-        connection.execute(f"comment on table {_quote(table)} is {_literal(table_comment[0])}")
+        connection.execute(
+            f"comment on table {_quote(table)} is {_literal(plain_text(table_comment[0]))}")
     columns = connection.execute(
         "select column_name, comment from duckdb_columns() where database_name = ? "
         "and schema_name = ? and table_name = ? and comment is not null",
-        [source, MARTS_SCHEMA, table],
+        [source, schema, table],
     ).fetchall()
     for column, comment in columns:
         connection.execute(
-            f"comment on column {_quote(table)}.{_quote(column)} is {_literal(comment)}"
+            f"comment on column {_quote(table)}.{_quote(column)} is {_literal(plain_text(comment))}"
         )
 
 
 def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT,
-            run_results: Path = DEFAULT_RUN_RESULTS) -> list[str]:
+            run_results: Path = DEFAULT_RUN_RESULTS, schema: str = MARTS_SCHEMA) -> list[str]:
     """Copy every mart to ``out/medres.duckdb`` and ``out/parquet/``; return the mart names.
 
     Raises :class:`UnverifiedBuildError` (and writes nothing) unless ``run_results`` proves a
@@ -265,18 +322,18 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT,
         )
         connection.execute("use published")
         connection.execute(f"attach {_literal(str(warehouse))} as warehouse (read_only)")
-        tables = mart_tables(connection, "warehouse")
+        tables = mart_tables(connection, "warehouse", schema)
         if not tables:
-            raise RuntimeError(f"no tables in schema {MARTS_SCHEMA!r} of {warehouse}")
-        verify_marts_built(results, tables, run_results)
+            raise RuntimeError(f"no tables in schema {schema!r} of {warehouse}")
+        verify_marts_built(results, tables, run_results, schema)
         for table in tables:
-            source = f"warehouse.{MARTS_SCHEMA}.{_quote(table)}"
+            source = f"warehouse.{_quote(schema)}.{_quote(table)}"
             # Sorted on every column, left to right: the same data gives the same bytes, whatever
             # order the build's threads produced the rows in.
             connection.execute(
                 f"create table {_quote(table)} as select * from {source} order by all"
             )
-            _copy_comments(connection, "warehouse", table)
+            _copy_comments(connection, "warehouse", table, schema)
             final = parquet_dir / f"{table}.parquet"
             staged = staged_path(final)
             connection.execute(
@@ -314,9 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-results", type=Path, default=DEFAULT_RUN_RESULTS,
                         help="dbt's run_results.json of the build to publish "
                              "(default: %(default)s)")
+    parser.add_argument("--schema", default=MARTS_SCHEMA,
+                        help="the warehouse schema holding the marts: %(default)s for the default "
+                             "dbt target (prod), <target schema>_marts for another target")
     arguments = parser.parse_args(argv)
     try:
-        tables = publish(arguments.warehouse, arguments.out, arguments.run_results)
+        tables = publish(arguments.warehouse, arguments.out, arguments.run_results,
+                         arguments.schema)
     except UnverifiedBuildError as error:
         print(f"medres.publish: refused, {arguments.out}/ is unchanged: {error}", file=sys.stderr)
         return 1

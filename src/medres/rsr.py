@@ -34,8 +34,10 @@ Method, with the formulas each function implements
    probit cut-offs below are mapped through the fitted line, ``rsr_cut = a + b·probit_cut``, and
    each unit's fitted (``grade_on="fitted"``) or observed (``grade_on="raw"``) WRSR is compared with
    them. Grade 1 is the best. A value exactly equal to a cut-off belongs to the better grade: the
-   study's Table 10 writes the lower bounds as "x ~", meaning "≥ x". The worst grade's lower
-   bounds are ``percentile 0``, ``probit −inf`` and ``rsr −inf``.
+   study's Table 10 writes the lower bounds as "x ~", meaning "≥ x". The worst grade has no lower
+   bound: its ``percentile_lower`` is 0 and its ``probit_lower`` and ``rsr_lower`` are null (NaN),
+   exactly as in the marts (``fct_rsr_grade_thresholds``), so the Python API and the published
+   tables say the same thing.
 
 Grading cut-offs and their source
 ---------------------------------
@@ -325,27 +327,30 @@ def grade_cutoffs(grades: int) -> pd.DataFrame:
 
     Columns ``grade`` (1 = best), ``grade_label``, ``probit_lower`` (from
     :data:`OPTIMAL_GRADING_PROBITS`) and ``percentile_lower = 100·Φ(probit_lower − 5)`` (percent).
-    The worst grade has no lower bound: ``probit_lower = −inf``, ``percentile_lower = 0``.
+    The worst grade has no lower bound: ``probit_lower`` is null (NaN, as in the marts) and
+    ``percentile_lower = 0``.
     """
     _check_grades(grades)
-    probits = [*reversed(OPTIMAL_GRADING_PROBITS[grades]), -math.inf]
+    probits = np.array([*reversed(OPTIMAL_GRADING_PROBITS[grades]), math.nan])
+    percentiles = 100 * special.ndtr(probits - 5)
+    percentiles[-1] = 0.0
     return pd.DataFrame(
         {
             "grade": np.arange(1, grades + 1),
             "grade_label": list(grade_labels(grades)),
-            "percentile_lower": 100 * special.ndtr(np.array(probits) - 5),
+            "percentile_lower": percentiles,
             "probit_lower": probits,
         }
     )
 
 
 def grade_thresholds(grades: int, intercept: float, slope: float) -> pd.DataFrame:
-    """:func:`grade_cutoffs` plus ``rsr_lower = intercept + slope·probit_lower`` (−inf for the
-    worst grade): the fitted RSR at which each grade starts."""
+    """:func:`grade_cutoffs` plus ``rsr_lower = intercept + slope·probit_lower`` (null for the
+    worst grade, which has no lower bound): the fitted RSR at which each grade starts."""
     thresholds = grade_cutoffs(grades)
     probits = thresholds["probit_lower"].to_numpy()
     finite = np.isfinite(probits)
-    rsr_lower = np.full(len(probits), -math.inf)
+    rsr_lower = np.full(len(probits), math.nan)
     rsr_lower[finite] = intercept + slope * probits[finite]
     thresholds["rsr_lower"] = rsr_lower
     return thresholds
@@ -354,14 +359,18 @@ def grade_thresholds(grades: int, intercept: float, slope: float) -> pd.DataFram
 def assign_grades(
     values: Sequence[float] | pd.Series | np.ndarray, rsr_lower: Sequence[float]
 ) -> np.ndarray:
-    """Grade of each value given the grades' RSR lower bounds (best grade first, worst −inf).
+    """Grade of each value given the grades' RSR lower bounds (best grade first; the worst
+    grade's bound is null or −inf: it has none, as :func:`grade_thresholds` returns it).
 
     A value gets the best grade whose lower bound it reaches: ``grade = 1 + #{k : lower_k >
     value}``. A value exactly equal to a lower bound therefore belongs to that (better) grade.
     """
-    bounds = np.asarray(rsr_lower, dtype=float)
+    bounds = np.asarray(rsr_lower, dtype=float).copy()
+    if bounds.ndim == 1 and len(bounds) and np.isnan(bounds[-1]):
+        bounds[-1] = -math.inf
     if bounds.ndim != 1 or not np.all(np.diff(bounds) < 0) or bounds[-1] != -math.inf:
-        raise InputError("rsr_lower must be strictly decreasing and end with -inf (worst grade)")
+        raise InputError(
+            "rsr_lower must be strictly decreasing and end with null or -inf (the worst grade)")
     scores = np.asarray(values, dtype=float)
     return 1 + (bounds[np.newaxis, :] > scores[:, np.newaxis]).sum(axis=1)
 
