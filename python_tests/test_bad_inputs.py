@@ -295,7 +295,7 @@ CASES = [
     Case("real change beyond a lowered threshold, acknowledged", ACKNOWLEDGED,
          lambda text: text + "2020,460000,beds_10k,Hainan's beds rose from 4.98 to 5.85 (10 000 beds) in "
                              "2020 (+17.5 %),NBS Annual by Province: beds in health care institutions\n",
-         ("seedcheck: the seeds in seeds passed (0 warning(s))", "medres: published 22 marts"),
+         ("seedcheck: the seeds in seeds passed (0 warning(s))", "medres: published "),
          caught_by=None, vars=LOWER_BEDS_THRESHOLD),
 ]
 
