@@ -58,9 +58,9 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dag_floor  # noqa: E402
+import dag_floor
 
-from medres.dbt_environment import dbt_environment  # noqa: E402
+from medres.dbt_environment import dbt_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
@@ -273,7 +273,7 @@ def print_profile(measurement: Measurement, top: int = 8) -> None:
           f"{sum(r[2] for r in tests):.2f} s, {len(seeds)} seeds {sum(r[2] for r in seeds):.2f} s "
           "(node times overlap: 2 threads)")
     print(f"  {measurement.name}: slowest {top} nodes:")
-    for unique_id, language, seconds in timings[:top]:
+    for unique_id, _language, seconds in timings[:top]:
         print(f"    {seconds:7.2f} s  {unique_id}")
 
 
@@ -329,8 +329,9 @@ def main(argv: list[str] | None = None) -> int:
                                               "province, no tests": [], "province, no city": []}
         for run in range(arguments.repeat):
             runs["floor"].append(measure("floor", trivial_project(work / f"trivial-{run}"), [], parse))
-            pair = [("province", lambda: copy_project(work / f"province-{run}")),
-                    ("same-DAG floor", lambda: shutil.copytree(same_dag, work / f"same-dag-{run}"))]
+            pair = [("province", lambda run=run: copy_project(work / f"province-{run}")),
+                    ("same-DAG floor",
+                     lambda run=run: shutil.copytree(same_dag, work / f"same-dag-{run}"))]
             for name, make_copy in pair if run % 2 == 0 else reversed(pair):
                 runs[name].append(measure(name, make_copy(), [], parse))
             runs["province, no tests"].append(measure(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import duckdb
 import pytest
-
 from conftest import ProjectCopy, mart_digests
 
 POPULATION = "seeds/nbs/nbs_population.csv"
@@ -108,7 +107,7 @@ CASES = [
          encoding="gbk"),
     Case("unquoted comma splits a row", POPULATION, replace("2020,110000,北京,", "2020,110000,北京,市,"),
          (f"{POPULATION}, row 126: the row has 5 cells but the header has 4",)),
-    Case("blank row", POPULATION, edit_lines(lambda lines: lines[:5] + ["\n"] + lines[5:]),
+    Case("blank row", POPULATION, edit_lines(lambda lines: [*lines[:5], "\n", *lines[5:]]),
          (f"{POPULATION}, row 6: the row is blank",)),
     Case("trailing comma on every line", BEDS,
          edit_lines(lambda lines: [line.rstrip("\n") + ",\n" for line in lines]),
@@ -245,7 +244,8 @@ CASES = [
          replace(",中国人民解放军总医院,北京,110000,", ",中国人民解放军总医院,北京,190000,"),
          (f"{HOSPITALS}, row 27 (hospital_id h_3cfd7279c0), column region_code: '190000' is not a "
           f"region_code listed in {PROVINCES}",)),
-    Case("duplicate rank within an edition", RANKINGS, replace("2020,3,中国人民解放军总医院,", "2020,2,中国人民解放军总医院,"),
+    Case("duplicate rank within an edition", RANKINGS,
+         replace("2020,3,中国人民解放军总医院,", "2020,2,中国人民解放军总医院,"),
          (f"{RANKINGS}, row 604 (edition 2020, rank 2), columns edition, rank: edition 2020, rank 2 is "
           "also in row 603",)),
     Case("one hospital twice in an edition (old and new name)", RANKINGS,

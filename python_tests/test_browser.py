@@ -107,7 +107,7 @@ class WatchedPage:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - keep pytest output clean
+    def log_message(self, format, *args):
         pass
 
 

@@ -74,5 +74,5 @@ def test_package_tests_are_refused(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src/dbt_project.yml").write_text("name: p\nprofile: p\n", encoding="utf-8")
     (tmp_path / "src/profiles.yml").write_text("p: {}\n", encoding="utf-8")
-    with pytest.raises(dag_floor.UnsupportedManifest, match="dbt_utils.expression_is_true"):
+    with pytest.raises(dag_floor.UnsupportedManifest, match=r"dbt_utils\.expression_is_true"):
         dag_floor.generate(manifest, tmp_path / "src", tmp_path / "floor")

@@ -234,7 +234,7 @@ def test_missing_or_old_settings_are_named(marts):
     settings = load_settings(SEEDS, {"medres_expected_units": 31})
     with pytest.raises(SettingsError, match="setting medres_year is missing"):
         mart_suites(settings)
-    with pytest.raises(SettingsError, match="medres_plausibility_bands.beds_per_1000"):
+    with pytest.raises(SettingsError, match=r"medres_plausibility_bands\.beds_per_1000"):
         settings_with("{medres_plausibility_bands: {beds_per_1000: 5}}").band("beds_per_1000")
 
 

@@ -14,7 +14,6 @@ import subprocess
 import time
 
 import duckdb
-
 from conftest import PIPELINE, ProjectCopy, mart_digests
 
 KILL_AFTER_SECONDS = 2.0

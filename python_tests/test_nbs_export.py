@@ -48,7 +48,8 @@ def test_a_revised_value_is_refused_unless_accepted(tmp_path):
     text = seed.read_text(encoding="utf-8").replace("2020,110000,北京,12.70", "2020,110000,北京,12.50")
     seed.write_text(text, encoding="utf-8")
     arguments = [str(EXPORTS / export), "--column", "beds_10k", "--out", str(seed)]
-    with pytest.raises(converter.ExportError, match=r"revises 1 value\(s\) of the seed \(2020 110000: seed 12.50, export 12.70\)"):
+    with pytest.raises(converter.ExportError,
+                       match=r"revises 1 value\(s\) of the seed \(2020 110000: seed 12.50, export 12.70\)"):
         converter.convert(EXPORTS / export, "beds_10k", list(csv.DictReader(seed.open(encoding="utf-8"))), False)
     assert converter.main(arguments) == 1
     assert converter.main([*arguments, "--accept-revisions"]) == 0

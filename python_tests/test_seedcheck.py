@@ -603,27 +603,47 @@ def test_rules_of_a_reference_seed_apply_too(tmp_path: Path) -> None:
     (("{accepted_values: [East, West]}", "{accepted_values: [East, West], max: 3}"),
      "column kind: max apply only to numeric columns"),
     (("beds: double,", "beds: float,"), "column beds: type 'float' is not one of"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      unique: [year]"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "unique: [year]"),
      "unknown seed rule 'unique'"),
     (("scale: 1000,", "scale: 1000, units: x,"), "plausible_ratios: unknown key 'units'"),
     (("unit: 'beds per 1,000 people',", ""), "plausible_ratios: key 'unit' is required"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '=<', right: people}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "relation: {left: beds, op: '=<', right: people}"),
      "relation: op '=<' is not one of <, <=, >, >=, ="),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '<', right: kind}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "relation: {left: beds, op: '<', right: kind}"),
      "relation: column kind of seed facts is not numeric"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      relation: {left: beds, op: '<', right: name, right_seed: ref}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "relation: {left: beds, op: '<', right: name, right_seed: ref}"),
      "relation: right_seed needs join (the columns matching the rows)"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 0.5, treshold: 1}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 0.5, treshold: 1}"),
      "year_over_year: unknown key 'treshold'"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: name, max_ratio: 0.5}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: name, max_ratio: 0.5}"),
      "year_over_year: order_by column name must be an integer column"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: -1}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: year, max_ratio: -1}"),
      "year_over_year: max_ratio must be a number > 0, got -1"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: year}"),
      "year_over_year: key 'max_ratio' is required"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: {seed: ref}}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: {seed: ref}}"),
      "year_over_year acknowledged: seed ref has no column 'year'"),
-    (("unique_key: [year, code]", "unique_key: [year, code]\n      year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: ref}"),
+    (("unique_key: [year, code]",
+      "unique_key: [year, code]\n      "
+      "year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: ref}"),
      "year_over_year: acknowledged must be {seed: S}, got 'ref'"),
 ])
 def test_rule_errors_are_reported_before_any_check(tmp_path: Path, change: tuple[str, str],

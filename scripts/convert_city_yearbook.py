@@ -253,7 +253,8 @@ def parse_value(cell, edition: int, ref: str, repairs) -> str:
     value = cell.value
     if repair is not None:
         if str(value) != repair["printed"]:
-            raise ConversionError(f"edition {edition}, {ref}: repair expects {repair['printed']!r}, cell holds {value!r}")
+            raise ConversionError(
+                f"edition {edition}, {ref}: repair expects {repair['printed']!r}, cell holds {value!r}")
         return repair["value"]
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import sys
@@ -226,7 +227,7 @@ def crossing_arcs(simplified, precision, cell=0.5):
     segs = []
     for key, arc in simplified.items():
         pts = [(round(x, precision), round(y, precision)) for x, y in arc]
-        for a, b in zip(pts, pts[1:]):
+        for a, b in itertools.pairwise(pts):
             if a != b:
                 segs.append((a, b, key))
     grid = {}
@@ -270,7 +271,7 @@ def clean_ring(ring, precision):
                 del pts[i]
                 if pts[i % len(pts) - 1] == pts[i % len(pts)]:
                     del pts[i % len(pts)]
-                out = pts + [pts[0]]
+                out = [*pts, pts[0]]
                 changed = True
                 break
     return out
@@ -285,7 +286,7 @@ def as_polygons(geom):
         return [geom["coordinates"]]
     if geom["type"] == "MultiPolygon":
         return geom["coordinates"]
-    raise ValueError("unsupported geometry type %s" % geom["type"])
+    raise ValueError("unsupported geometry type {}".format(geom["type"]))
 
 
 def main(argv=None):
@@ -403,7 +404,7 @@ def main(argv=None):
             if rings:
                 new_polys.append(rings)
         if not new_polys:
-            sys.exit("province %s vanished after simplification" % code)
+            sys.exit(f"province {code} vanished after simplification")
 
         label, how = None, None
         for key in ("centroid", "center"):
@@ -431,10 +432,8 @@ def main(argv=None):
             "geometry": geom,
         })
         n_pts = sum(len(r) for p in new_polys for r in p)
-        report.append("%s %-14s parts %3d -> %2d (south %d, small %d) "
-                      "points %5d label=%s" % (
-                          code, en, n_src, len(new_polys), n_south,
-                          n_small, n_pts, how))
+        report.append(f"{code} {en:<14} parts {n_src:3d} -> {len(new_polys):2d} "
+                      f"(south {n_south}, small {n_small}) points {n_pts:5d} label={how}")
 
     out_features.sort(key=lambda f: f["properties"]["province_code"])
     out = {"type": "FeatureCollection", "features": out_features}
@@ -448,11 +447,9 @@ def main(argv=None):
     for line in report:
         print(line)
     print("dropped features:", dropped)
-    print("junction vertices: %d, distinct arcs: %d, arcs re-simplified "
-          "to remove crossings: %d, crossings left: %d" % (
-              len(junctions), len(simplified), n_fixed, len(remaining)))
-    print("wrote %s: %d features, %d bytes" % (
-        args.output, len(out_features), len(text.encode("utf-8")) + 1))
+    print(f"junction vertices: {len(junctions)}, distinct arcs: {len(simplified)}, arcs "
+          f"re-simplified to remove crossings: {n_fixed}, crossings left: {len(remaining)}")
+    print(f"wrote {args.output}: {len(out_features)} features, {len(text.encode('utf-8')) + 1} bytes")
 
 
 if __name__ == "__main__":

@@ -56,20 +56,20 @@ from typing import Any
 # GX sends usage statistics unless told not to; set before great_expectations is imported.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-import duckdb  # noqa: E402
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-from great_expectations.data_context.types.base import (  # noqa: E402
+import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+import yaml
+from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
-from scipy.stats import norm  # noqa: E402
+from scipy.stats import norm
 
-from medres.rsr import grade_labels  # noqa: E402
-from medres.seedcheck import load_seeds  # noqa: E402
+from medres.rsr import grade_labels
+from medres.seedcheck import load_seeds
 
 PROJECT_FILE = Path("dbt_project.yml")
 PUBLISHED_DATABASE = "medres.duckdb"

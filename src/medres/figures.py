@@ -38,15 +38,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import duckdb  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import ListedColormap, Normalize  # noqa: E402
-from matplotlib.patches import Patch, PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
+import duckdb
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 
-from medres.publish import write_atomically  # noqa: E402
+from medres.publish import write_atomically
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GEOJSON = REPO_ROOT / "assets" / "geo" / "china_provinces.geojson"

@@ -238,8 +238,9 @@ def _cluster_panel(
 
     ``settings`` (the dbt vars ``medres_cluster_*``): ``columns`` (indicator columns of
     ``frame``; a column empty for a whole group — a series not published that year — is left out
-    of that group's clustering, and ``diagnostics.cluster_columns`` names the columns used), ``standardize``, ``linkage``, ``metric``, ``k_min`` / ``k_max`` (the inclusive
-    range of cluster counts reported) and ``k`` (the chosen count, inside that range).
+    of that group's clustering, and ``diagnostics.cluster_columns`` names the columns used),
+    ``standardize``, ``linkage``, ``metric``, ``k_min`` / ``k_max`` (the inclusive range of
+    cluster counts reported) and ``k`` (the chosen count, inside that range).
 
     A SQL relation has no row order, and SPSS numbers cases in file order, so within each group
     the rows are sorted by ``id_column`` first: case ``i`` is the ``i``-th smallest id (for GB/T

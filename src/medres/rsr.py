@@ -66,6 +66,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 # scipy.special holds the distribution functions scipy.stats wraps; importing it takes ~0.1 s
 # against ~0.6 s for scipy.stats, which the dbt Python models pay on every build.
 from scipy import special
