@@ -22,7 +22,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report browser-test bench test pytest docs lock clean
+.PHONY: help venv build publish validate figures report browser-test bench test pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -60,12 +60,16 @@ browser-test: venv  ## render the report and the dbt docs in headless Chromium; 
 	scripts/install_chromium.sh
 	MEDRES_SCREENSHOT_DIR=docs/images $(BIN)/python -m pytest python_tests/test_browser.py
 
-bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, 2,851-county run
+bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
 
 test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 10 min)
 	scripts/install_chromium.sh
 	$(BIN)/python -m pytest
+
+lint: venv       ## ruff (Python; rules in ruff.toml) and sqlfluff with the dbt templater (SQL; rules in .sqlfluff)
+	$(BIN)/ruff check src python_tests bench scripts models
+	$(BIN)/sqlfluff lint models tests
 
 docs: venv       ## generate and serve the dbt docs site (lineage graph) on http://localhost:8080
 	$(DBT) docs generate

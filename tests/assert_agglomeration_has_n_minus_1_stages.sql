@@ -27,11 +27,12 @@ case_mismatch as (
         on schedule.year = first_leaf.year and schedule.cluster_1 = first_leaf.case_number
     left join {{ ref('fct_cluster_dendrogram_leaves') }} as second_leaf
         on schedule.year = second_leaf.year and schedule.cluster_2 = second_leaf.case_number
-    where first_leaf.region_code is null
-       or second_leaf.region_code is null
-       or first_leaf.region_code <> schedule.cluster_1_region_code
-       or second_leaf.region_code <> schedule.cluster_2_region_code
-       or schedule.cluster_1 >= schedule.cluster_2
+    where
+        first_leaf.region_code is null
+        or second_leaf.region_code is null
+        or first_leaf.region_code <> schedule.cluster_1_region_code
+        or second_leaf.region_code <> schedule.cluster_2_region_code
+        or schedule.cluster_1 >= schedule.cluster_2
     group by schedule.year
 )
 
@@ -39,11 +40,12 @@ select units.year, units.units, stages.stage_rows, case_mismatch.mismatches
 from units
 left join stages on units.year = stages.year
 left join case_mismatch on units.year = case_mismatch.year
-where stages.year is null
-   or stages.stage_rows <> units.units - 1
-   or stages.stage_count <> units.units - 1
-   or stages.first_stage <> 1
-   or stages.last_stage <> units.units - 1
-   or stages.final_merges <> 1
-   or stages.top <> 25
-   or case_mismatch.mismatches > 0
+where
+    stages.year is null
+    or stages.stage_rows <> units.units - 1
+    or stages.stage_count <> units.units - 1
+    or stages.first_stage <> 1
+    or stages.last_stage <> units.units - 1
+    or stages.final_merges <> 1
+    or stages.top <> 25
+    or case_mismatch.mismatches > 0

@@ -19,22 +19,28 @@ exclusions as (
 
 select 'ratio outside the band' as problem, year, province_code, beds_ratio as ratio
 from coverage
-where beds_ratio is null
-   or beds_ratio < {{ band['min'] }} or beds_ratio > {{ band['max'] }}
+where
+    beds_ratio is null
+    or beds_ratio < {{ band['min'] }} or beds_ratio > {{ band['max'] }}
 
 union all
 
-select 'printed ratio outside the band without an acknowledged exclusion', year, province_code, beds_ratio_printed
+select
+    'printed ratio outside the band without an acknowledged exclusion' as failure, year, province_code,
+    beds_ratio_printed
 from coverage
-where (beds_ratio_printed < {{ band['min'] }} or beds_ratio_printed > {{ band['max'] }})
-  and exclusions is null
+where
+    (beds_ratio_printed < {{ band['min'] }} or beds_ratio_printed > {{ band['max'] }})
+    and exclusions is null
 
 union all
 
-select 'acknowledged beds exclusion not needed (printed ratio inside the band)', exclusions.year,
-       exclusions.province_code, coverage.beds_ratio_printed
+select
+    'acknowledged beds exclusion not needed (printed ratio inside the band)' as failure, exclusions.year,
+    exclusions.province_code, coverage.beds_ratio_printed
 from exclusions
 left join coverage
     on exclusions.year = coverage.year and exclusions.province_code = coverage.province_code
-where coverage.beds_ratio_printed is null
-   or coverage.beds_ratio_printed between {{ band['min'] }} and {{ band['max'] }}
+where
+    coverage.beds_ratio_printed is null
+    or coverage.beds_ratio_printed between {{ band['min'] }} and {{ band['max'] }}

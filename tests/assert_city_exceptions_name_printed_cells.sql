@@ -13,16 +13,25 @@ cities as (
     from {{ ref('stg_city__health_resources') }}
 )
 
-select exceptions.*
+select
+    exceptions.year,
+    exceptions.city_code,
+    exceptions.city_zh,
+    exceptions.variable,
+    exceptions.source_cell,
+    exceptions.printed_value
 from exceptions
 left join cities
     on exceptions.year = cities.year and exceptions.city_code = cities.city_code
-where cities.city_code is null
-   or exceptions.source_cell <> cities.sheet || '!' || case exceptions.variable
+where
+    cities.city_code is null
+    or exceptions.source_cell <> cities.sheet || '!' || case exceptions.variable
         when 'beds' then cities.cells[2]
         when 'doctors' then cities.cells[3]
-        else cities.cells[4] end
-   or exceptions.printed_value is distinct from case exceptions.variable
+        else cities.cells[4]
+    end
+    or exceptions.printed_value is distinct from case exceptions.variable
         when 'beds' then cast(cities.beds as double)
         when 'doctors' then cast(cities.doctors as double)
-        else cities.population_10k end
+        else cities.population_10k
+    end

@@ -11,13 +11,13 @@ where not is_covered and not is_expected_gap
 
 union all
 
-select 'listed gap has a city (stale row of city_expected_gaps)', year, province_code
+select 'listed gap has a city (stale row of city_expected_gaps)' as problem, year, province_code
 from coverage
 where is_covered and is_expected_gap
 
 union all
 
-select 'listed gap outside the panel', gaps.year, gaps.province_code
+select 'listed gap outside the panel' as problem, gaps.year, gaps.province_code
 from {{ ref('stg_city__expected_gaps') }} as gaps
 left join coverage
     on gaps.year = coverage.year and gaps.province_code = coverage.province_code

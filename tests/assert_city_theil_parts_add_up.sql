@@ -23,11 +23,13 @@ cities as (
 select parts.*, cities.city_terms, cities.city_shares
 from parts
 full outer join cities
-    on parts.year = cities.year and parts.resource = cities.resource
-   and parts.theil_form = cities.theil_form
-where parts.total is null or parts.between_region is null or parts.between_province is null
-   or parts.within_province is null or cities.city_terms is null
-   or abs(parts.between_region + parts.between_province + parts.within_province - parts.total) > 1e-12
-   or abs(parts.contribution_sum - 100) > 1e-9
-   or abs(cities.city_terms - parts.within_province) > 1e-12
-   or abs(cities.city_shares - 100) > 1e-9
+    on
+        parts.year = cities.year and parts.resource = cities.resource
+        and parts.theil_form = cities.theil_form
+where
+    parts.total is null or parts.between_region is null or parts.between_province is null
+    or parts.within_province is null or cities.city_terms is null
+    or abs(parts.between_region + parts.between_province + parts.within_province - parts.total) > 1e-12
+    or abs(parts.contribution_sum - 100) > 1e-9
+    or abs(cities.city_terms - parts.within_province) > 1e-12
+    or abs(cities.city_shares - 100) > 1e-9

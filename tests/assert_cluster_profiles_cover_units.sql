@@ -26,10 +26,11 @@ year_failures as (
         'the profiles do not cover the units in medres_cluster_k clusters' as problem
     from units
     left join profiles on units.year = profiles.year
-    where profiles.year is null
-       or profiles.members <> units.units
-       or profiles.clusters <> profiles.k
-       or profiles.k <> {{ var('medres_cluster_k') }}
+    where
+        profiles.year is null
+        or profiles.members <> units.units
+        or profiles.clusters <> profiles.k
+        or profiles.k <> {{ var('medres_cluster_k') }}
 ),
 
 cluster_failures as (

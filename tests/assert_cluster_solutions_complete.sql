@@ -29,11 +29,11 @@ select 'solution' as failure, year, k, clusters as value
 from solutions
 where clusters <> k or lowest <> 1 or highest <> k
 union all
-select 'k range', year, null, ks
+select 'k range' as failure, year, null as k, ks as value
 from years
 where ks <> {{ k_max - k_min + 1 }} or k_low <> {{ k_min }} or k_high <> {{ k_max }}
 union all
-select 'chosen k', years.year, chosen.chosen_k, chosen.chosen_ks
+select 'chosen k' as failure, years.year, chosen.chosen_k as k, chosen.chosen_ks as value
 from years
 left join chosen on years.year = chosen.year
 where chosen.year is null or chosen.chosen_ks <> 1 or chosen.chosen_k <> {{ var('medres_cluster_k') }}

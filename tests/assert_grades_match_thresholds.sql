@@ -12,8 +12,10 @@ with bands as (
 
 select units.year, units.region_code, units.{{ graded }} as graded_value, units.grade
 from {{ ref('fct_province_rsr') }} as units
-join bands
-    on units.year = bands.year
-    and units.grade = bands.grade
-where (bands.rsr_lower is not null and units.{{ graded }} < bands.rsr_lower)
-   or (bands.rsr_upper is not null and units.{{ graded }} >= bands.rsr_upper)
+inner join bands
+    on
+        units.year = bands.year
+        and units.grade = bands.grade
+where
+    (bands.rsr_lower is not null and units.{{ graded }} < bands.rsr_lower)
+    or (bands.rsr_upper is not null and units.{{ graded }} >= bands.rsr_upper)

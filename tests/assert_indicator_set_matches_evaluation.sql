@@ -9,7 +9,8 @@ with sql_sets as (
 select sql_sets.year, sql_sets.indicator_set, evaluations.indicator_set as python_indicator_set
 from sql_sets
 full outer join {{ ref('fct_rsr_evaluations') }} as evaluations on sql_sets.year = evaluations.year
-where sql_sets.set_count <> 1
-   or evaluations.year is null
-   or sql_sets.year is null
-   or sql_sets.indicator_set <> evaluations.indicator_set
+where
+    sql_sets.set_count <> 1
+    or evaluations.year is null
+    or sql_sets.year is null
+    or sql_sets.indicator_set <> evaluations.indicator_set

@@ -19,7 +19,8 @@ ranking as (
 select mart.*, ranking.total as ranking_total
 from mart
 left join ranking on mart.edition = ranking.edition
-where abs(mart.share_sum - 1) > 1e-9
-   or mart.hospitals <> {{ var('medres_fudan_ranking_size') }}
-   or ranking.total is null
-   or abs(mart.total - ranking.total) > 1e-6
+where
+    abs(mart.share_sum - 1) > 1e-9
+    or mart.hospitals <> {{ var('medres_fudan_ranking_size') }}
+    or ranking.total is null
+    or abs(mart.total - ranking.total) > 1e-6

@@ -13,6 +13,7 @@ with parts as (
 
 select *
 from parts
-where total is null or between_part is null or within_part is null
-   or abs(between_part + within_part - total) > 1e-12
-   or abs(contribution_sum - 100) > 1e-9
+where
+    total is null or between_part is null or within_part is null
+    or abs(between_part + within_part - total) > 1e-12
+    or abs(contribution_sum - 100) > 1e-9

@@ -10,5 +10,6 @@ with graded as (
 
 select year, grade, probit_lower, rsr_lower
 from graded
-where (grade = worst_grade and (probit_lower is not null or rsr_lower is not null))
+where
+    (grade = worst_grade and (probit_lower is not null or rsr_lower is not null))
     or (grade < worst_grade and (probit_lower is null or rsr_lower is null))

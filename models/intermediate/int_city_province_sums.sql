@@ -7,8 +7,9 @@ with years as (
 ),
 
 grid as (
-    select years.year, provinces.region_code as province_code, provinces.province_zh,
-           provinces.province_en, provinces.region_3
+    select
+        years.year, provinces.region_code as province_code, provinces.province_zh,
+        provinces.province_en, provinces.region_3
     from years
     cross join {{ ref('int_region_names') }} as provinces
 ),
@@ -25,8 +26,12 @@ sums as (
         sum(beds) as city_beds,
         sum(doctors) as city_doctors,
         sum(population_10k) as city_population_10k,
-        string_agg(case when excluded_variables is not null
-                        then city_zh || ' ' || excluded_variables end, '; ' order by city_code)
+        string_agg(
+            case
+                when excluded_variables is not null
+                    then city_zh || ' ' || excluded_variables
+            end, '; ' order by city_code
+        )
             as exclusions
     from {{ ref('int_city_panel') }}
     group by year, province_code

@@ -14,4 +14,4 @@ complete_years as (
 
 select totals.year, totals.region_code, totals.health_technicians_10k
 from totals
-join complete_years on totals.year = complete_years.year
+inner join complete_years on totals.year = complete_years.year

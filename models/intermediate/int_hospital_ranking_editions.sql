@@ -27,7 +27,10 @@ select
     cast(scored_hospitals as {{ dbt.type_int() }}) as scored_hospitals,
     is_complete,
     {% if chosen is none -%}
-    edition = (select max(edition) from flagged where is_complete)
+        edition = (
+            select max(complete_editions.edition) from flagged as complete_editions
+            where complete_editions.is_complete
+        )
     {%- else -%}
     edition = {{ chosen }}
     {%- endif %} as is_default_edition

@@ -18,8 +18,9 @@ ranked as (
         configured_weight,
         indicator_value,
         count(*) over (partition by year, indicator) as unit_count,
-        case when direction = 'positive'
-            then rank() over (partition by year, indicator order by indicator_value asc)
+        case
+            when direction = 'positive'
+                then rank() over (partition by year, indicator order by indicator_value asc)
             else rank() over (partition by year, indicator order by indicator_value desc)
         end
         + (count(*) over (partition by year, indicator, indicator_value) - 1) / 2.0 as indicator_rank

@@ -12,17 +12,17 @@ with per_capita as (
 )
 
 {% for indicator in indicators -%}
-select
-    year,
-    region_code,
-    '{{ indicator.name }}' as indicator,
-    cast({{ loop.index }} as {{ dbt.type_int() }}) as indicator_position,
-    '{{ indicator.column }}' as indicator_column,
-    '{{ indicator.direction }}' as direction,
-    cast({{ indicator.get('weight', 1) }} as {{ type_double() }}) as configured_weight,
-    cast({{ indicator.column }} as {{ type_double() }}) as indicator_value
-from per_capita
-where {{ indicator.column }} is not null
-{% if not loop.last %}union all
-{% endif %}
+    select
+        year,
+        region_code,
+        '{{ indicator.name }}' as indicator,
+        cast({{ loop.index }} as {{ dbt.type_int() }}) as indicator_position,
+        '{{ indicator.column }}' as indicator_column,
+        '{{ indicator.direction }}' as direction,
+        cast({{ indicator.get('weight', 1) }} as {{ type_double() }}) as configured_weight,
+        cast({{ indicator.column }} as {{ type_double() }}) as indicator_value
+    from per_capita
+    where {{ indicator.column }} is not null
+    {% if not loop.last %}union all
+    {% endif %}
 {%- endfor %}

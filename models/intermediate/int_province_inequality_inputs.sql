@@ -27,7 +27,7 @@ select
     per_capita.health_workforce_per_1000,
     per_capita.health_expenditure_per_capita_yuan
 from per_capita
-join totals
+inner join totals
     on per_capita.year = totals.year and per_capita.region_code = totals.region_code
 left join {{ ref('int_region_names') }} as names
     on per_capita.region_code = names.region_code

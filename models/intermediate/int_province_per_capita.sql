@@ -18,7 +18,7 @@ denominators as (
         year,
         region_code,
         {% if basis == 'yearend' -%}
-        yearend_population_10k as population_10k
+            yearend_population_10k as population_10k
         {%- else -%}
         census_population / 10000.0 as population_10k
         {%- endif %}
@@ -33,14 +33,14 @@ select
     totals.beds_10k * 1000 / denominators.population_10k as beds_per_1000,
     totals.institutions / denominators.population_10k as institutions_per_10k,
     coalesce(technicians.health_technicians_10k, totals.health_personnel_10k) * 1000
-        / denominators.population_10k as health_workforce_per_1000,
+    / denominators.population_10k as health_workforce_per_1000,
     case
         when technicians.health_technicians_10k is not null then 'health_technicians_per_1000'
         else 'health_personnel_per_1000'
     end as health_workforce_measure,
     totals.health_expenditure_per_capita_yuan
 from totals
-join denominators
+inner join denominators
     on totals.year = denominators.year and totals.region_code = denominators.region_code
 left join technicians
     on totals.year = technicians.year and totals.region_code = technicians.region_code

@@ -3,7 +3,8 @@
 {#- Checked when the model runs: the on-run-start check names every wrong var at once, first. -#}
 {%- set report_year = medres_var('medres_year') if execute else var('medres_year') -%}
 {%- if execute -%}
-    {%- set available = run_query('select distinct year from ' ~ ref('int_province_per_capita') ~ ' order by year').columns[0].values() | map('int') | list -%}
+    {%- set years_query = 'select distinct year from ' ~ ref('int_province_per_capita') ~ ' order by year' -%}
+    {%- set available = run_query(years_query).columns[0].values() | map('int') | list -%}
     {%- if report_year not in available -%}
         {{ exceptions.raise_compiler_error("var medres_year = " ~ report_year ~ ": there is no data for that year (population basis '" ~ var('medres_population_basis') ~ "'); years with data: " ~ available | join(', ')) }}
     {%- endif -%}

@@ -26,12 +26,15 @@ select
     cast(terms.within_term as {{ type_double() }}) as within_term,
     cast(terms.within_contribution_pct as {{ type_double() }}) as within_contribution_pct,
     cast(100 * terms.within_term / within_parts.within_value as {{ type_double() }}) as share_of_within_pct,
-    rank() over (partition by terms.year, terms.resource, terms.theil_form
-                 order by terms.within_term desc) as within_rank
+    rank() over (
+        partition by terms.year, terms.resource, terms.theil_form
+        order by terms.within_term desc
+    ) as within_rank
 from terms
 inner join within_parts
-    on terms.year = within_parts.year
-   and terms.resource = within_parts.resource
-   and terms.theil_form = within_parts.theil_form
+    on
+        terms.year = within_parts.year
+        and terms.resource = within_parts.resource
+        and terms.theil_form = within_parts.theil_form
 inner join {{ ref('int_city_panel') }} as cities
     on terms.year = cities.year and terms.city_code = cities.city_code

@@ -10,20 +10,22 @@ with used as (
 members as (
     select clusters.year, clusters.k, clusters.cluster, totals.*
     from {{ ref('fct_province_clusters') }} as clusters
-    join {{ ref('int_province_resource_totals') }} as totals
-        on clusters.year = totals.year
-        and clusters.region_code = totals.region_code
+    inner join {{ ref('int_province_resource_totals') }} as totals
+        on
+            clusters.year = totals.year
+            and clusters.region_code = totals.region_code
     where clusters.is_chosen_k
 ),
 
 long_values as (
     {%- for column in columns %}
-    select members.year, members.k, members.cluster, '{{ column }}' as indicator_column,
-        cast(members.{{ column }} as {{ type_double() }}) as indicator_value
-    from members
-    join used on members.year = used.year
-    where ',' || used.cluster_columns || ',' like '%,{{ column }},%'
-    {% if not loop.last %}union all{% endif %}
+        select
+            members.year, members.k, members.cluster, '{{ column }}' as indicator_column,
+            cast(members.{{ column }} as {{ type_double() }}) as indicator_value
+        from members
+        inner join used on members.year = used.year
+        where ',' || used.cluster_columns || ',' like '%,{{ column }},%'
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

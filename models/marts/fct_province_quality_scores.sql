@@ -37,8 +37,9 @@ scores as (
     from editions
     cross join provinces
     left join hospitals
-        on editions.edition = hospitals.edition
-        and provinces.region_code = hospitals.region_code
+        on
+            editions.edition = hospitals.edition
+            and provinces.region_code = hospitals.region_code
 )
 
 select
@@ -52,6 +53,7 @@ select
     cast(total_score as {{ type_double() }}) as total_score,
     cast(total_score / sum(total_score) over (partition by edition) as {{ type_double() }}) as share_of_national_total,
     -- Scores are sums of 3-decimal values: rounded before ranking so float noise cannot split a tie.
-    cast(rank() over (partition by edition order by round(total_score, 6) desc) as {{ dbt.type_int() }}) as quality_rank,
+    cast(rank() over (partition by edition order by round(total_score, 6) desc) as {{ dbt.type_int() }})
+        as quality_rank,
     is_default_edition
 from scores

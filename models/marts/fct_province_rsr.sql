@@ -22,8 +22,9 @@ select
     evaluation.grade_label,
     rank() over (partition by sums.year order by evaluation.wrsr desc) as position
 from {{ ref('int_province_rank_sums') }} as sums
-join {{ ref('int_rsr_units') }} as evaluation
-    on sums.year = evaluation.year
-    and sums.region_code = evaluation.region_code
+inner join {{ ref('int_rsr_units') }} as evaluation
+    on
+        sums.year = evaluation.year
+        and sums.region_code = evaluation.region_code
 left join {{ ref('int_region_names') }} as names
     on sums.region_code = names.region_code
