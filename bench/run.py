@@ -155,7 +155,10 @@ def measure(name: str, project: Path, arguments: list[str], parse: str,
     failing = [r["unique_id"] for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                if r["status"] in ("fail", "error")]
     log = project / "logs/dbt.log"
-    if parse == "warm" and "Unable to do partial parsing" in log.read_text(encoding="utf-8"):
+    # dbt says "Unable to do partial parsing" when the state is stale, and "Failed to load parsed
+    # file" when it cannot read it back (e.g. a yml key that is not a string); both mean a full parse.
+    if parse == "warm" and any(sign in log.read_text(encoding="utf-8") for sign in (
+            "Unable to do partial parsing", "Failed to load parsed file")):
         raise SystemExit(f"bench: the warm build of {name} did not reuse the partial parse ({log})")
     phases = build_phases(log, wall)
     return Measurement(name, wall, cpu, rss / 1024, run_results, summary.split("Done. ")[-1], failing, phases)
