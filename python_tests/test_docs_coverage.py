@@ -5,8 +5,10 @@ produces but its yml does not describe is caught as well as an empty description
 """
 
 import json
+from pathlib import Path
 
 import duckdb
+import yaml
 
 
 def test_every_node_and_column_is_described(shared_built_project):
@@ -45,3 +47,23 @@ def test_every_node_and_column_is_described(shared_built_project):
     undescribed += sorted(name for name in used & project_test_macros.keys()
                           if not project_test_macros[name])
     assert undescribed == []
+
+
+def test_column_entries_hold_only_known_keys():
+    """A column written as a flow mapping with an unquoted comma in its description
+    (``{name: x, description: Sum, 10,000 persons.}``) is cut short and gains a key ``10``: the
+    description is silently truncated and dbt cannot read its partial-parse state back."""
+    known = {"name", "description", "data_type", "data_tests", "constraints", "meta", "config",
+             "quote", "granularity"}
+    wrong = []
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/**/*.yml")):
+        if ".venv" in path.parts or "target" in path.parts:
+            continue
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for section in ("models", "seeds"):
+            for entry in document.get(section) or []:
+                for column in entry.get("columns") or []:
+                    extra = set(column) - known
+                    if extra:
+                        wrong.append(f"{path.name}: {entry['name']}.{column.get('name')} {sorted(map(str, extra))}")
+    assert wrong == []
