@@ -179,3 +179,17 @@ def test_geojson_has_31_provinces_as_paths():
     for province in provinces:
         lon, lat = province.label
         assert province.path.contains_point((lon, lat)) or province.code in {"130000", "620000"}
+
+
+def test_project_files_are_found_in_the_project_directory_not_the_package(tmp_path, monkeypatch):
+    """The boundaries and the study's tables are project files: an installed package finds them
+    through the current directory or MEDRES_PROJECT_DIR, and says so when they are not there."""
+    from medres import figures
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(figures.PROJECT_DIR_VARIABLE, raising=False)
+    with pytest.raises(FileNotFoundError, match="set MEDRES_PROJECT_DIR to it, or pass --geojson"):
+        figures.load_provinces()
+    monkeypatch.setenv(figures.PROJECT_DIR_VARIABLE, str(root))
+    assert len(figures.load_provinces()) == 31

@@ -30,6 +30,7 @@ import argparse
 import functools
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,22 @@ from matplotlib.path import Path as MplPath
 
 from medres.publish import write_atomically
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_GEOJSON = REPO_ROOT / "assets" / "geo" / "china_provinces.geojson"
+#: The project files the figures and the report read besides the marts (the province boundaries,
+#: the study's printed tables) belong to the project, not to the installed package: they are found
+#: in the project directory, the current directory or the one this variable names.
+PROJECT_DIR_VARIABLE = "MEDRES_PROJECT_DIR"
+GEOJSON = Path("assets") / "geo" / "china_provinces.geojson"
+
+
+def project_file(relative: Path, option: str) -> Path:
+    """``relative`` in the project directory (``$MEDRES_PROJECT_DIR``, else the current directory);
+    a missing file is an error saying where it was looked for and how to point elsewhere."""
+    path = Path(os.environ.get(PROJECT_DIR_VARIABLE) or Path.cwd()) / relative
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist: run from the medres project directory, set "
+            f"{PROJECT_DIR_VARIABLE} to it, or pass {option}")
+    return path
 GEO_CREDIT = (
     "Boundaries: DataV.GeoAtlas (Alibaba Cloud), data from AutoNavi/Amap, via "
     "github.com/lqb-zh/geojson-chinadata; simplified, illustrative only, not a standard map. "
@@ -387,8 +402,10 @@ def _ring_path(ring: list[list[float]]) -> tuple[np.ndarray, list[int]]:
     return vertices, codes
 
 
-def load_provinces(geojson: Path = DEFAULT_GEOJSON) -> list[Province]:
-    """Provinces of the GeoJSON as one compound matplotlib path each (holes included)."""
+def load_provinces(geojson: Path | None = None) -> list[Province]:
+    """Provinces of the GeoJSON (default: the project's ``assets/geo``) as one compound matplotlib
+    path each (holes included)."""
+    geojson = project_file(GEOJSON, "--geojson") if geojson is None else geojson
     data = json.loads(Path(geojson).read_text(encoding="utf-8"))
     provinces = []
     for feature in data["features"]:
@@ -1020,7 +1037,7 @@ def city_within_share_figure(marts: Marts, out: Path, theil_form: str = "theil_t
 
 
 def generate(marts: Marts, out: Path, year: int | None = None,
-             geojson: Path = DEFAULT_GEOJSON) -> list[FigureResult]:
+             geojson: Path | None = None) -> list[FigureResult]:
     """Draw every figure from the published ``marts`` into ``out``; return what was drawn.
 
     Takes the reader rather than a path so a caller that also reads the marts (the report) shares
@@ -1055,11 +1072,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports/figures"))
     parser.add_argument("--year", type=int, default=None,
                         help="default: the report year of dim_years (var medres_year)")
-    parser.add_argument("--geojson", type=Path, default=DEFAULT_GEOJSON)
+    parser.add_argument("--geojson", type=Path, default=None,
+                        help=f"province boundaries (default: {GEOJSON} of the project directory)")
     arguments = parser.parse_args(argv)
     try:
         results = generate(Marts(arguments.published), arguments.out, arguments.year, arguments.geojson)
-    except MissingMartError as error:
+    except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.figures: {error}", file=sys.stderr)
         return 2
     for result in results:

@@ -31,7 +31,8 @@ from medres import figures, rsr
 from medres.figures import Marts, MissingMartError
 from medres.publish import write_atomically
 
-DEFAULT_REFERENCE = figures.REPO_ROOT / "reference" / "study_2020"
+#: The study's printed tables, transcribed (a project file: see figures.project_file).
+REFERENCE = Path("reference") / "study_2020"
 STUDY = "Study (2020): Distribution and difference of medical resources among 31 provinces in China"
 #: The data year of the study: its printed tables are compared with medres's values of this year.
 STUDY_YEAR = 2020
@@ -1377,12 +1378,13 @@ tables below); ✎ / blue cell = value repaired from the OCR text of the study.<
     return "\n".join(parts)
 
 
-def build(published: Path, out: Path, reference: Path = DEFAULT_REFERENCE,
+def build(published: Path, out: Path, reference: Path | None = None,
           year: int | None = None) -> Path:
     """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path."""
     marts = Marts(published)
     marts.require(REPORT_MARTS)
-    reference_tables = load_reference(reference)
+    reference_tables = load_reference(
+        figures.project_file(REFERENCE, "--reference") if reference is None else reference)
     if year is None:
         year = figures.report_year(marts("dim_years"))
     results = figures.generate(marts, out / "figures", year)
@@ -1396,12 +1398,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--reference", type=Path, default=None,
+                        help=f"the study's transcribed tables (default: {REFERENCE} of the project directory)")
     parser.add_argument("--year", type=int, default=None)
     arguments = parser.parse_args(argv)
     try:
         target = build(arguments.published, arguments.out, arguments.reference, arguments.year)
-    except MissingMartError as error:
+    except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2
     print(f"medres: report written to {target}")
