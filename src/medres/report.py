@@ -33,7 +33,8 @@ from medres.publish import write_atomically
 
 #: The study's printed tables, transcribed (a project file: see figures.project_file).
 REFERENCE = Path("reference") / "study_2020"
-STUDY = "Study (2020): Distribution and difference of medical resources among 31 provinces in China"
+STUDY = ("Yao, Yu, Zhang: Whether the Distribution of Medical Resources among Provinces is "
+         "Balanced, Int. J. Frontiers in Medicine 5(5), 2023 (data year 2020)")
 #: The data year of the study: its printed tables are compared with medres's values of this year.
 STUDY_YEAR = 2020
 DIFF_MARK = "≠"
