@@ -4,7 +4,9 @@ Chromium is Debian's package (/usr/bin/chromium, installed by scripts/install_ch
 absent and the test runs as root), driven by Playwright for Python (sync API; the pip wheel carries
 its own driver, and ``executable_path`` points it at Debian's Chromium, since Playwright's browser
 downloads are not possible here). Pages are served by ``http.server`` on an ephemeral 127.0.0.1 port.
-Everything is generated into pytest temp directories: the report from the published marts, the dbt
+Everything is generated into pytest temp directories from a temporary build of the project (the
+session's shared built copy, never the working tree's published/ or warehouse): the report from its
+published marts, the dbt
 docs with ``dbt docs generate --target-path <tmp>`` against a copy of the warehouse.
 
 The test asserts on what the browser rendered (tables and their row counts, every image loaded,
@@ -32,7 +34,6 @@ from medres import report
 from medres.figures import MissingMartError
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = Path(os.environ.get("MEDRES_PUBLISHED_DIR", ROOT / "published"))
 # Screenshots land in a throw-away folder; `make browser-test` points this at docs/images/ to
 # refresh the README's pictures, so an ordinary test run never rewrites tracked files.
 IMAGES = Path(os.environ.get("MEDRES_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="medres-screens-"))
@@ -148,10 +149,11 @@ def page(browser):
 
 
 @pytest.fixture(scope="module")
-def generated_report(tmp_path_factory) -> Path:
+def generated_report(shared_built_project, tmp_path_factory) -> Path:
+    """The report of a temporary build (never the working tree's published/)."""
     out = tmp_path_factory.mktemp("report")
     try:
-        return report.build(PUBLISHED, out)
+        return report.build(shared_built_project.published, out)
     except MissingMartError as error:
         pytest.fail(f"the report needs the published marts: {error}")
 
@@ -207,21 +209,18 @@ def test_report_renders_in_chromium(page, serve, generated_report):
 
 
 @pytest.fixture(scope="module")
-def dbt_docs(tmp_path_factory) -> Path:
-    warehouse = ROOT / "warehouse" / "medres.duckdb"
-    if not warehouse.exists():
-        pytest.fail("warehouse/medres.duckdb is missing: run the dbt build first")
+def dbt_docs(shared_built_project, tmp_path_factory) -> Path:
+    """dbt docs of the temporary build, generated against a copy of its warehouse."""
+    project = shared_built_project.root
     tmp = tmp_path_factory.mktemp("dbt-docs")
     copy = tmp / "medres.duckdb"
-    shutil.copyfile(warehouse, copy)  # dbt must not lock the shared warehouse
-    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "MEDRES_DUCKDB_PATH": str(copy),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false",
-           "DO_NOT_TRACK": "1"}
+    shutil.copyfile(shared_built_project.env()["MEDRES_DUCKDB_PATH"], copy)  # read-only for others
+    env = {**shared_built_project.env(), "MEDRES_DUCKDB_PATH": str(copy)}
     dbt = Path(sys.executable).parent / "dbt"
     target = tmp / "target"
     result = subprocess.run(
         [str(dbt), "docs", "generate", "--target-path", str(target), "--log-path", str(tmp)],
-        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        check=False, cwd=project, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for name in ("index.html", "manifest.json", "catalog.json"):
