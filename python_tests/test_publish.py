@@ -156,6 +156,19 @@ def test_same_warehouse_publishes_byte_identical_parquet(tmp_path):
     assert digest(first / "parquet") == digest(second / "parquet")
 
 
+def test_an_unchanged_publish_keeps_the_duckdb_file_and_a_changed_one_replaces_it(tmp_path):
+    out = tmp_path / "published"
+    publish_built(make_warehouse(tmp_path / "a.duckdb", ROWS), out)
+    before = digest(out)
+    # The same data built again, in another row order: nothing a reader can see changed.
+    publish_built(make_warehouse(tmp_path / "b.duckdb", list(reversed(ROWS))), out)
+    assert digest(out) == before
+    publish_built(make_warehouse(tmp_path / "c.duckdb", ROWS[1:]), out)
+    assert digest(out)["medres.duckdb"] != before["medres.duckdb"]
+    with duckdb.connect(str(out / "medres.duckdb"), read_only=True) as reader:
+        assert reader.execute("select * from fct_example").fetchall() == sorted(ROWS[1:])
+
+
 def test_row_order_of_the_build_does_not_change_the_bytes(tmp_path):
     """Tied or unordered rows (a threaded build's order) are published in one order: all columns."""
     first, second = tmp_path / "first", tmp_path / "second"

@@ -14,7 +14,10 @@ module copies every table of the ``marts`` schema into ``published/medres.duckdb
   :data:`PUBLISHED_STORAGE_VERSION`, so the DuckDB inside BI tools and drivers opens it even when
   the project's own DuckDB is newer.
 - **Byte-stable.** Rows are written sorted on all columns (left to right; every mart leads with
-  its key columns), so rebuilding unchanged seeds publishes byte-identical Parquet files.
+  its key columns), so rebuilding unchanged seeds publishes byte-identical Parquet files. DuckDB
+  does not write the same bytes twice for the same tables (its file header and block layout differ
+  by a few dozen bytes), so ``medres.duckdb`` is replaced only when its content changed (tables,
+  columns, types, comments, rows: :func:`content_digest`); an unchanged build keeps the old file.
 - **Plain-text comments.** dbt's descriptions are Markdown (rendered by the dbt docs site);
   BI tools show a table or column comment as plain text, so :func:`plain_text` removes the
   Markdown (emphasis, code spans, table pipes) before the comments are written.
@@ -298,6 +301,39 @@ def _copy_comments(connection: duckdb.DuckDBPyConnection, source: str, table: st
         )
 
 
+def content_digest(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, tuple]:
+    """Per table of the main schema of an attached database: its comment, its columns with their
+    types and comments, and an MD5 of its rows in sorted order — what a reader can see of it."""
+    digest = {}
+    tables = connection.execute(
+        "select table_name, comment from duckdb_tables() where database_name = ? "
+        "and schema_name = 'main' order by table_name", [database]).fetchall()
+    for table, comment in tables:
+        columns = connection.execute(
+            "select column_name, data_type, comment from duckdb_columns() where database_name = ? "
+            "and schema_name = 'main' and table_name = ? order by column_index",
+            [database, table]).fetchall()
+        rows = connection.execute(
+            f"select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
+            f"from (select cast(t as varchar) as row_text "
+            f"from {_quote(database)}.main.{_quote(table)} as t)").fetchone()
+        digest[table] = (comment, tuple(columns), tuple(rows))
+    return digest
+
+
+def _same_content(staged: Path, published: Path) -> bool:
+    """Whether two published DuckDB files hold the same tables, columns, comments and rows."""
+    if not published.exists():
+        return False
+    try:
+        with duckdb.connect() as connection:
+            connection.execute(f"attach {_literal(str(staged))} as staged (read_only)")
+            connection.execute(f"attach {_literal(str(published))} as current (read_only)")
+            return content_digest(connection, "staged") == content_digest(connection, "current")
+    except duckdb.Error:
+        return False  # an unreadable old file is replaced
+
+
 def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT,
             run_results: Path = DEFAULT_RUN_RESULTS, schema: str = MARTS_SCHEMA) -> list[str]:
     """Copy every mart to ``out/medres.duckdb`` and ``out/parquet/``; return the mart names.
@@ -356,7 +392,10 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, out: Path = DEFAULT_OUT,
     # Everything is written; only renames remain, each atomic.
     for staged, final in staged_parquet:
         os.replace(staged, final)
-    os.replace(staged_database, out / "medres.duckdb")
+    if _same_content(staged_database, out / "medres.duckdb"):
+        staged_database.unlink()  # unchanged: the old file stays, byte for byte
+    else:
+        os.replace(staged_database, out / "medres.duckdb")
     # A mart dropped from the project must not linger as a stale Parquet file.
     for leftover in parquet_dir.glob("*.parquet"):
         if leftover.stem not in tables:
