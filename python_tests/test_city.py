@@ -80,3 +80,18 @@ def test_panel_names_a_missing_setting():
     with pytest.raises(InputError, match="levels"):
         _city_inequality_panel(panel(), "year", "city_code",
                                {"resources": ["beds"], "population": "population_10k"})
+
+
+def test_rsr_units_frame_keeps_city_years_with_every_indicator():
+    from medres.city import rsr_units_frame
+
+    cities = pd.DataFrame({"year": [2020, 2020, 2020], "city_code": ["a", "b", "c"],
+                           "beds_per_1000": [5.0, None, 7.0], "doctors_per_1000": [2.0, 3.0, 4.0],
+                           "population_10k": [1.0, 2.0, 3.0]})
+    indicators = [{"name": "beds_per_1000"}, {"name": "doctors_per_1000"}]
+    frame = rsr_units_frame(cities, indicators)
+    assert frame.to_dict("list") == {"year": [2020, 2020], "city_code": ["a", "c"],
+                                     "beds_per_1000_value": [5.0, 7.0],
+                                     "doctors_per_1000_value": [2.0, 4.0]}
+    with pytest.raises(InputError, match=r"unknown city indicator column\(s\) \['nurses'\]"):
+        rsr_units_frame(cities, [{"name": "nurses"}])

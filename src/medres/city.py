@@ -140,3 +140,14 @@ def _city_inequality_panel(
 
 
 city_inequality_panel = _reuse_last_result(_city_inequality_panel)
+
+
+def rsr_units_frame(cities: pd.DataFrame, indicators: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The city-years with every RSR indicator defined (a city without population has none), in
+    the ``<name>_value`` shape :func:`medres.panel.rsr_panel` reads."""
+    columns = [indicator["name"] for indicator in indicators]
+    unknown = [column for column in columns if column not in cities.columns]
+    if unknown:
+        raise InputError(f"unknown city indicator column(s) {unknown}")
+    return (cities.dropna(subset=columns)[["year", "city_code", *columns]]
+            .rename(columns={column: f"{column}_value" for column in columns}))
