@@ -68,6 +68,9 @@ from great_expectations.data_context.types.base import (
 )
 from scipy.stats import norm
 
+from medres import inequality
+from medres.figures import REGIONS_3
+from medres.panel import WEIGHT_BASES
 from medres.rsr import grade_labels
 from medres.seedcheck import load_seeds
 
@@ -735,8 +738,8 @@ def _(s: Settings) -> Parts:
 
 # The inequality lens: what its published numbers promise a reader.
 
-INEQUALITY_WEIGHTS = ["population", "land_area"]
-THEIL_FORMS = ["theil_t", "theil_l"]
+INEQUALITY_WEIGHTS = list(WEIGHT_BASES)
+THEIL_FORMS = list(inequality.THEIL_FORMS)
 
 
 def inequality_resources(s: Settings) -> gxe.Expectation:
@@ -831,7 +834,6 @@ def _(s: Settings) -> Parts:
 CITY_POPULATION_BASES = ["yearend_total_population", "yearend_registered_population",
                          "resident_population"]
 CITY_RESOURCES = ["beds", "doctors"]
-REGIONS_3 = ["East", "Central", "West"]
 
 
 def one_value_per_group(group: str | list[str], column: str, rule: str) -> Check:
@@ -880,7 +882,7 @@ def _(s: Settings) -> Parts:
     return [
         unique("year", "city_code"),
         region_checks(s, "province_code"),
-        in_set("region_3", REGIONS_3),
+        in_set("region_3", list(REGIONS_3)),
         in_set("population_basis", CITY_POPULATION_BASES),
         # One population basis per year: the per-capita values of a year are comparable.
         one_value_per_group("year", "population_basis", "population_bases_per_year"),

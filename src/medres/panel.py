@@ -331,6 +331,9 @@ def _int_setting(settings: Mapping[str, Any], key: str) -> int:
 cluster_panel = _reuse_last_result(_cluster_panel)
 
 
+#: The weights each resource's Lorenz curve and Gini are computed against (``weight_basis``).
+WEIGHT_BASES = ("population", "land_area")
+
 #: Keys of the settings :func:`inequality_panel` reads (the dbt vars ``medres_inequality_*``).
 INEQUALITY_SETTINGS = ("resources", "per_capita_indicators", "population", "area", "groupings")
 
@@ -365,7 +368,7 @@ def _inequality_panel(
             if ordered[resource].isna().all():
                 continue
             tag = {"resource": resource}
-            for basis, weight in (("population", population), ("land_area", area)):
+            for basis, weight in zip(WEIGHT_BASES, (population, area), strict=True):
                 curve = inequality.lorenz_curve(ordered, id_column, resource, weight)
                 outputs["lorenz"].append(
                     curve[["point", id_column, "cumulative_weight_share", "cumulative_resource_share"]]
