@@ -1070,13 +1070,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports/figures"))
-    parser.add_argument("--year", type=int, default=None,
-                        help="default: the report year of dim_years (var medres_year)")
     parser.add_argument("--geojson", type=Path, default=None,
                         help=f"province boundaries (default: {GEOJSON} of the project directory)")
     arguments = parser.parse_args(argv)
     try:
-        results = generate(Marts(arguments.published), arguments.out, arguments.year, arguments.geojson)
+        # The year is the build's var medres_year (dim_years.is_report_year): one way to set it.
+        results = generate(Marts(arguments.published), arguments.out, geojson=arguments.geojson)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.figures: {error}", file=sys.stderr)
         return 2

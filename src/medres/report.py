@@ -1401,10 +1401,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--reference", type=Path, default=None,
                         help=f"the study's transcribed tables (default: {REFERENCE} of the project directory)")
-    parser.add_argument("--year", type=int, default=None)
     arguments = parser.parse_args(argv)
+    # The report year is the build's var medres_year (dim_years.is_report_year): one way to set it.
     try:
-        target = build(arguments.published, arguments.out, arguments.reference, arguments.year)
+        target = build(arguments.published, arguments.out, arguments.reference)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2
