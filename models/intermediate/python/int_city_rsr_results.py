@@ -8,7 +8,8 @@ def model(dbt, session):
     settings = settings_from_json(dbt.config.get("city_rsr_settings"), "city_rsr_settings")
     cities = dbt.ref("int_city_per_capita").df()
     scores = scored_units(cities, "year", "city_code", settings["indicators"], settings["weighting"])
-    outputs = grading_panel(scores, "year", "city_code", settings)
+    graded = grading_panel(scores, "year", "city_code", settings)
     indicator_sets = scores[["year", "indicator_set", "indicator_count", "weighting"]].drop_duplicates()
-    outputs["evaluations"] = outputs["evaluations"].merge(indicator_sets, on="year", validate="1:1")
-    return stacked_outputs(outputs)
+    evaluations = graded["evaluations"].merge(indicator_sets, on="year", validate="1:1")
+    # The city marts read the units and the evaluations (the regression is in slope_p).
+    return stacked_outputs({"units": graded["units"], "evaluations": evaluations})
