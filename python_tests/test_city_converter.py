@@ -76,6 +76,16 @@ def outside(value: float, reference: float, factor: float) -> bool:
     return not reference / factor <= value <= reference * factor
 
 
+def spike(values: dict[int, float], f: float, years: list[int], before: int, after: int) -> bool:
+    """The values of ``years`` lie outside a factor f of both ``before`` and ``after``, all on
+    the same side."""
+    if before not in values or after not in values or any(y not in values for y in years):
+        return False
+    ups = [values[y] > values[before] for y in years] + [values[y] > values[after] for y in years]
+    return len(set(ups)) == 1 and all(
+        outside(values[y], values[before], f) and outside(values[y], values[after], f) for y in years)
+
+
 def rule_decisions() -> dict[tuple[str, str, str], str]:
     """(year, city_code, variable) -> 'exclude' | 'keep', by the rule of seeds/SOURCES.md."""
     decisions = {}
@@ -86,21 +96,12 @@ def rule_decisions() -> dict[tuple[str, str, str], str]:
                 series.setdefault((r["city_code"], variable), {})[int(r["year"])] = float(r[variable])
     for (code, variable), values in series.items():
         f = LIMITS[variable]
-
-        def spike(years, before, after):
-            if before not in values or after not in values or any(y not in values for y in years):
-                return False
-            ups = [values[y] > values[before] for y in years] + [values[y] > values[after] for y in years]
-            return len(set(ups)) == 1 and all(
-                outside(values[y], values[before], f) and outside(values[y], values[after], f)
-                for y in years)
-
         excluded = set()
         first = min(values)
         for year in range(FIRST, LAST + 1):
-            if spike([year], year - 1, year + 1):
+            if spike(values, f, [year], year - 1, year + 1):
                 excluded.add(year)
-            if year + 1 <= LAST and spike([year, year + 1], year - 1, year + 2):
+            if year + 1 <= LAST and spike(values, f, [year, year + 1], year - 1, year + 2):
                 excluded.update({year, year + 1})
         if first <= LAST and {first + 1, first + 2} <= set(values):
             n1, n2 = values[first + 1], values[first + 2]
