@@ -16,7 +16,7 @@ What the script does, per edition (one worksheet per file):
 
 1. finds the body: the first row whose column-A label is 城市合计 or starts with 北京; the rows above
    are the header. Header cells are read with merged ranges resolved to their top-left text.
-2. finds three whole-city (全市; 地区 in the 2001-2002 editions) columns by their item header text:
+2. finds three whole-city (全市; 地区 in the 2002 edition) columns by their item header text:
    beds (医院、卫生院床位数 / 医院床位数, 张), doctors (医生数 / 医生数(执业医师+执业助理医师) /
    执业(助理)医师数, 人) and population (年末总人口 / 年末户籍人口 / 常住人口, 万人). Exactly one
    column must match each, or the script stops. The header text decides the definition columns
