@@ -25,6 +25,7 @@ exceptions as (
     from {{ ref('stg_city__acknowledged_exceptions') }} as exceptions
     inner join {{ ref('int_city_panel') }} as panel
         on exceptions.year = panel.year and exceptions.city_code = panel.city_code
+    where exceptions.action = 'exclude'
     group by exceptions.year, panel.province_code
 )
 

@@ -1031,7 +1031,7 @@ def city_within_share_figure(marts: Marts, out: Path, theil_form: str = "theil_t
                  fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False)
     fig.subplots_adjust(bottom=0.24)
-    fig.text(0.01, 0.01, "Source: China City Statistical Yearbook (data 2004-2020), medres "
+    fig.text(0.01, 0.01, "Source: China City Statistical Yearbook (data 2000-2020), medres "
              "marts fct_city_inequality_theil.", fontsize=6, color="#555555")
     return FigureResult(CITY_FIGURE, "City panel: nested Theil parts", _save(fig, Path(out), CITY_FIGURE))
 
