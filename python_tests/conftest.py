@@ -29,7 +29,8 @@ NOT_COPIED = shutil.ignore_patterns(
 # The sequence `make build` runs: each step only when the previous one succeeded.
 PIPELINE = {
     "seedcheck": [sys.executable, "-m", "medres.seedcheck"],
-    "dbt build": [str(BIN / "dbt"), "build"],
+    # medres.build: dbt build under the build lock, printing the failing tests' rows.
+    "dbt build": [sys.executable, "-m", "medres.build"],
     "publish": [sys.executable, "-m", "medres.publish"],
 }
 # The steps that take --vars (the seedcheck reads the bands and thresholds from the vars too).

@@ -1106,8 +1106,9 @@ def _check_ratio(seed: Seed, ratio: dict[str, Any], seeds: dict[str, Seed]) -> l
             source = "" if partner is row else f" ({other.file} row {partner.number})"
             hint = f"; {ratio['hint']}" if "hint" in ratio else ""
             if ack is not None:
-                hint += (f". If the value is printed so, add a row for {', '.join(f'{c} {row.texts[c]}' for c in ack['key'])}, "
-                         f"{ack['column']} {numerator} with the evidence to {seeds[ack['seed']].file}")
+                cells = ", ".join(f"{c} {row.texts[c]}" for c in ack["key"])
+                hint += (f". If the value is printed so, add a row for {cells}, {ack['column']} "
+                         f"{numerator} with the evidence to {seeds[ack['seed']].file}")
             found.append(seed.problem(
                 row, numerator,
                 f"{numerator} {row.texts[numerator]} / {denominator} {partner.texts[denominator]}"
