@@ -868,7 +868,7 @@ def _(s: Settings) -> Parts:
 
 @seed_suite("city_acknowledged_exceptions")
 def _(s: Settings) -> Parts:
-    return [unique("year", "city_code", "variable"), in_set("action", ["exclude"]),
+    return [unique("year", "city_code", "variable"), in_set("action", ["exclude", "keep"]),
             not_null("source_cell", "printed_value", "reason")]
 
 
