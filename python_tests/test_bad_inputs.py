@@ -16,8 +16,13 @@ hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -428,3 +433,46 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
         for digests in (before, parquet_after):
             digests.pop("parquet/dim_build_settings.parquet")
     assert parquet_after == before
+
+
+# --- The environment: one line naming cause and fix, nothing published. ---
+
+def _run(project: ProjectCopy, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *command], cwd=project.root, env=project.env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+
+
+def test_a_second_build_refuses_while_one_runs(built_project: ProjectCopy) -> None:
+    published_before = built_project.published_digest()
+    lock = built_project.root / "warehouse" / ".medres-build.lock"
+    with lock.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.truncate(0)  # the baseline build left its own pid in the file
+        handle.write("pid 4242")
+        handle.flush()
+        result = _run(built_project, "medres.build", "--publish")
+    assert result.returncode == 1
+    assert result.stdout == (f"medres.build: another build is running (pid 4242 holds {lock}); wait for it "
+                             "to finish and build again. Nothing was built; published/ is unchanged.\n")
+    assert built_project.published_digest() == published_before
+
+
+def test_a_warehouse_held_by_another_process(built_project: ProjectCopy) -> None:
+    published_before = built_project.published_digest()
+    with duckdb.connect(str(built_project.root / "warehouse" / "medres.duckdb")):
+        result = _run(built_project, "medres.build", "--publish", "-s", "ref_provinces")
+    assert result.returncode != 0
+    assert (f"medres.build: the warehouse {built_project.root / 'warehouse' / 'medres.duckdb'} is held by "
+            f"another process (PID {os.getpid()}: ") in result.stdout, result.stdout[-3000:]
+    assert "close it (or wait for it) and build again. published/ is unchanged." in result.stdout
+    assert built_project.published_digest() == published_before
+
+
+def test_an_unwritable_published_directory(built_project: ProjectCopy, tmp_path: Path) -> None:
+    # Root ignores permission bits, so the unwritable directory is a path under a regular file.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    result = _run(built_project, "medres.publish", "--out", str(blocked / "published"))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"medres.publish: cannot write {blocked / 'published'}"), result.stdout
+    assert "(Not a directory); make " in result.stdout and "writable" in result.stdout
