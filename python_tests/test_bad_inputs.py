@@ -49,7 +49,8 @@ LAND_AREA = "seeds/reference/ref_land_area.csv"
 # change of 2016-2024 (Hainan's beds, 4.98 -> 5.85 in 2020, +17.5 %) then exceeds it. A --vars
 # override replaces the whole mapping, so every series is listed.
 LOWER_BEDS_THRESHOLD = ("{medres_year_over_year_max_change: {institutions: 0.22, health_personnel_10k: 0.22, "
-                        "health_technicians_10k: 0.22, beds_10k: 0.174, yearend_population_10k: 0.06}}")
+                        "health_technicians_10k: 0.22, beds_10k: 0.174, yearend_population_10k: 0.06, beds: 2.0, "
+                        "doctors: 2.0}}")
 
 
 def replace(old: str, new: str) -> Callable[[str], str]:
