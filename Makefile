@@ -31,13 +31,12 @@ help:            ## list the targets (this text)
 venv:            ## create or reuse .venv from requirements.lock (first run: about 2 minutes)
 	@scripts/ensure_venv.sh
 
-build: venv      ## check the seeds, dbt build (seeds, models, data tests), publish the marts; VARS='{..}' sets settings (about 40 s)
+build: venv      ## check the seeds, dbt build (seeds, models, data tests; failing rows printed), publish the marts; VARS='{..}' sets settings (about 40 s)
 	@echo "medres: 1/3 checking the seed CSVs (python -m medres.seedcheck, a few seconds)"
 	$(BIN)/python -m medres.seedcheck $(VARS_ARG)
 	@echo "medres: 2/3 dbt build: seeds, models and data tests into warehouse/medres.duckdb (about 30 s)"
-	$(DBT) build $(VARS_ARG)
-	@echo "medres: 3/3 publishing the marts to published/ (a few seconds)"
-	$(MAKE) --no-print-directory publish
+	@echo "medres: 3/3 then publishing the marts to published/ (a few seconds), under the same build lock"
+	$(BIN)/python -m medres.build --publish $(VARS_ARG)
 
 publish: venv    ## copy the marts to published/medres.duckdb and published/parquet/ (atomic replace)
 	$(BIN)/python -m medres.publish
