@@ -84,7 +84,7 @@ CONTINUOUS_MAP = "viridis"
 GRADE_MAP = "cividis"
 
 
-def _number(value: object, digits: int = 6) -> float | None:
+def _number(value: object, digits: int = 8) -> float | None:
     """A JSON-safe float rounded to ``digits`` significant digits (None for NaN / missing)."""
     if value is None or pd.isna(value):
         return None
