@@ -22,7 +22,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report explorer browser-test bench test pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report explorer browser-test bench bench-explorer test pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -68,6 +68,10 @@ browser-test: venv  ## render the report, the dbt docs and the explorer in headl
 
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
+
+bench-explorer: venv  ## the explorer's size and first-view time in headless Chromium (prints; budget 2 s, 10 MB)
+	scripts/install_chromium.sh
+	$(BIN)/python bench/explorer_first_view.py
 
 test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 10 min)
 	scripts/install_chromium.sh

@@ -91,7 +91,7 @@ def _number(value: object, digits: int = 8) -> float | None:
     value = float(value)
     if value == 0 or not math.isfinite(value):
         return 0.0 if value == 0 else None
-    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def _hex(rgba) -> str:
