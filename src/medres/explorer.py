@@ -226,7 +226,7 @@ def explorer_data(marts: Marts) -> dict:
     ids = ("r1", "r2", "r3", "r4")
     for key, (column, label) in zip(ids, PER_CAPITA_COLUMNS):
         rows = national[national["indicator_column"] == column]
-        add(key, label, label.split(" ", 1)[1], "yuan" if "yuan" in label else "",
+        add(key, label, label, "yuan" if "yuan" in label else "",
             0 if column.endswith("_yuan") else 2, "continuous",
             _by_year(per_capita, codes, column, None, years),
             {str(int(y)): _number(v) for y, v in zip(rows["year"], rows["value"])},

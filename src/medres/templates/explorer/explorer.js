@@ -332,17 +332,17 @@
   function renderCities(code) {
     var body = $("cities").tBodies[0], c = cityRows(code);
     clear(body);
-    var note = "City figures (China City Statistical Yearbook, prefecture-level cities, " +
-      D.city_years[0] + "–" + D.city_years[D.city_years.length - 1] + "), year " + c.year;
-    if (String(c.year) !== state.year) note += " (the nearest city year to " + state.year + ")";
+    var p = D.provinces[provinceIndex[code]];
     var sum = function (k) {
       return c.rows.reduce(function (a, r) { return a + (r[k] === null ? 0 : r[k]); }, 0);
     };
-    note += ": " + c.rows.length + " cities, sorted by beds per 1,000. Contributions: each city's " +
-      "term of the within-province part of the Theil T over all prefecture-level cities (a " +
-      "negative term: a smaller share of its province's resource than of its population); " +
-      "this province's cities together: beds " + fmt(sum(4), 1) + "%, doctors " + fmt(sum(5), 1) +
-      "%. No city boundaries are drawn.";
+    var note = "Prefecture-level cities (" + D.city_years[0] + "–" +
+      D.city_years[D.city_years.length - 1] + "), year " + c.year;
+    if (String(c.year) !== state.year) note += " (the nearest city year to " + state.year + ")";
+    note += ": " + c.rows.length + " cities by beds per 1,000 (no city boundaries exist). " +
+      "Contribution: the city's term of the within-province Theil T of all cities, in % " +
+      "(negative: less of its province's resource than of its population); " + p.en +
+      "'s cities together: beds " + fmt(sum(4), 1) + "%, doctors " + fmt(sum(5), 1) + "%.";
     $("cities-note").textContent = note;
     c.rows.forEach(function (r) {
       var tr = document.createElement("tr");
