@@ -53,7 +53,7 @@ def measure(index: Path, repeat: int) -> list[dict[str, float]]:
                 page = context.new_page()
                 start = time.perf_counter()
                 page.goto(index.as_uri(), wait_until="commit")
-                page.wait_for_function("window.medresExplorer && window.medresExplorer.ready",
+                page.wait_for_function("() => window.medresExplorer && window.medresExplorer.ready",
                                        polling=10)
                 wall = (time.perf_counter() - start) * 1000
                 page.wait_for_load_state("load")

@@ -140,7 +140,7 @@ class GuardedPage:
 
     def open(self, url: str) -> None:
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_function("window.medresExplorer && window.medresExplorer.ready")
+        self.page.wait_for_function("() => window.medresExplorer && window.medresExplorer.ready")
 
     def text(self, selector: str) -> str:
         return self.page.inner_text(selector)
@@ -325,6 +325,14 @@ def test_explorer_in_chromium_from_disk(guarded, built_explorer, marts, images):
     assert f"Rank: {descending_rank(marts, 2020, BEIJING, 'beds_per_1000')} of 31" in tooltip
     assert f"RSR grade: {int(beijing_grade)}" in tooltip
 
+    # The map as a table, by rank.
+    p.click("#ranking-details summary")
+    assert p.locator("#ranking tbody tr").count() == 31
+    top = marts("select province_en, province_zh from fct_province_per_capita where year = 2020 "
+                "order by beds_per_1000 desc limit 1").iloc[0]
+    first = p.eval_on_selector("#ranking tbody tr", "r => Array.from(r.cells).map(c => c.textContent)")
+    assert first[:2] == ["1", f"{top['province_en']} {top['province_zh']}"], first
+
     # A province is a button: Enter on the focused province selects it; every select is labelled.
     p.focus(f"#province-{BEIJING}")
     p.keyboard.press("Enter")
@@ -377,6 +385,7 @@ def test_explorer_in_chromium_from_disk(guarded, built_explorer, marts, images):
     # Screenshots (docs/images/ under `make browser-test`).
     p.select_option("#indicator", "r1")
     p.click(f"#province-{HUBEI}")
+    p.click("#ranking-details summary")  # closed again
     p.mouse.move(0, 0)
     images.mkdir(parents=True, exist_ok=True)
     p.screenshot(path=str(images / "explorer.png"), clip={"x": 0, "y": 0, "width": 1280,

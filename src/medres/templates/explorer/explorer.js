@@ -143,6 +143,28 @@
     if (!ind.values[state.year]) note = "No values for " + state.year + ". " + note;
     $("indicator-note").textContent = note;
     renderLegend(ind);
+    renderRanking(ind);
+  }
+  function renderRanking(ind) {
+    var body = $("ranking").tBodies[0];
+    clear(body);
+    var rows = D.provinces.map(function (p) { return [p, cell(ind, state.year, p.code)]; });
+    rows.sort(function (a, b) {
+      var ra = a[1].rank === null ? Infinity : a[1].rank, rb = b[1].rank === null ? Infinity : b[1].rank;
+      return ra - rb || (a[0].en < b[0].en ? -1 : 1);
+    });
+    rows.forEach(function (row) {
+      var p = row[0], c = row[1], tr = document.createElement("tr");
+      if (p.code === state.province) tr.className = "selected";
+      [c.rank === null ? "—" : String(c.rank), p.en + " " + p.zh, withUnit(ind, c.value),
+        gradeText(grade(state.year, p.code)), p.region3].forEach(function (text, i) {
+        var td = document.createElement(i === 1 ? "th" : "td");
+        if (i === 1) td.setAttribute("scope", "row");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
   }
   function renderLegend(ind) {
     var legend = $("legend");
