@@ -383,9 +383,13 @@
 
   function renderInequality() {
     var resource = state.resource, year = state.year, label = D.resources[resource] || resource;
-    var svg = $("lorenz"), S = 320, M = 40, inner = S - M - 12;
+    var svg = $("lorenz"), S = 320, M = 52, inner = S - M - 22;
     clear(svg);
-    var px = function (v) { return M + inner * v; }, py = function (v) { return 12 + inner * (1 - v); };
+    var px = function (v) { return M + inner * v; }, py = function (v) { return 10 + inner * (1 - v); };
+    el("text", { x: px(0.5), y: py(0) + 32, "text-anchor": "middle" }, svg,
+      "cumulative share of population or land area");
+    el("text", { x: 0, y: 0, "text-anchor": "middle",
+      transform: "translate(12," + py(0.5) + ") rotate(-90)" }, svg, "cumulative share of " + label);
     [0, 0.25, 0.5, 0.75, 1].forEach(function (t) {
       el("line", { x1: px(t), x2: px(t), y1: py(0), y2: py(1), "class": "grid" }, svg);
       el("line", { x1: px(0), x2: px(1), y1: py(t), y2: py(t), "class": "grid" }, svg);
