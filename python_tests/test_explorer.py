@@ -21,9 +21,7 @@ import http.server
 import io
 import json
 import math
-import os
 import re
-import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -31,21 +29,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from chromium import TIMEOUT_MS, VIEWPORT, launched_browser, screenshot_directory
 
 from medres import explorer
 from medres.figures import Marts
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("MEDRES_CHROMIUM", "/usr/bin/chromium"))
-# The launch of test_browser.py (not imported from it: importing a test module would run its
-# module-level set-up).
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1000",
-]
-VIEWPORT = {"width": 1280, "height": 1000}
-TIMEOUT_MS = 60_000
 HUBEI, GUANGDONG, BEIJING = "420000", "440000", "110000"
 LOCAL_SCHEMES = ("file:", "blob:", "data:")
 
@@ -80,32 +69,13 @@ def marts(published):
 
 
 @pytest.fixture(scope="module")
-def images():
-    configured = os.environ.get("MEDRES_SCREENSHOT_DIR")
-    if configured:
-        yield Path(configured)
-        return
-    with tempfile.TemporaryDirectory(prefix="medres-explorer-screens-") as tmp:
-        yield Path(tmp)
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return screenshot_directory(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        result = subprocess.run(["bash", str(ROOT / "scripts" / "install_chromium.sh")],
-                                capture_output=True, text=True)
-        if result.returncode != 0 or not CHROMIUM.exists():
-            pytest.skip("!!! EXPLORER BROWSER TEST SKIPPED: Chromium is not installed and "
-                        f"scripts/install_chromium.sh could not install it: {result.stderr[-500:]}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS,
-                                              timeout=TIMEOUT_MS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launched_browser()
 
 
 class GuardedPage:
