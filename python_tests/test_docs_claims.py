@@ -65,7 +65,7 @@ def test_every_medres_function_named_exists():
 def test_every_model_named_exists():
     models = {path.stem for path in (ROOT / "models").rglob("*") if path.suffix in (".sql", ".py")}
     seeds = {path.stem for path in (ROOT / "seeds").rglob("*.csv")}
-    named = quoted(r"`((?:%s)[a-z0-9_]+)`" % "|".join(MODEL_PREFIXES))
+    named = quoted("`((?:" + "|".join(MODEL_PREFIXES) + ")[a-z0-9_]+)`")
     missing = sorted({(name, model) for name, model in named if model not in models | seeds})
     assert named and missing == []
 
