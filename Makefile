@@ -12,10 +12,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export DO_NOT_TRACK := 1
 
-# Settings: VARS='{medres_rsr_grades: 3, ...}' (YAML, as dbt's --vars) reaches the seed check, dbt
-# and the great-expectations seed suites (the mart suites use the settings the build recorded and
-# note a difference); report and figures first check that the published marts were built with
-# these settings (medres.buildsettings) and refuse otherwise. Passed to the commands through the
+# Settings: VARS='{medres_rsr_grades: 3, ...}' (YAML, as dbt's --vars) reaches the seed check and
+# dbt; validate, report and figures first check that the published marts were built with these
+# settings (medres.buildsettings) and refuse otherwise. Passed to the commands through the
 # environment, so quotes inside VARS need no escaping.
 VARS ?=
 export MEDRES_VARS := $(VARS)
