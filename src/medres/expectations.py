@@ -276,9 +276,9 @@ def _describe(suite_name: str, result: Any) -> Failure:
     outcome = result.result or {}
     if (result.exception_info or {}).get("raised_exception"):
         detail = f"raised {result.exception_info.get('exception_message')}"
-    elif "value_set" in kwargs:  # a set of objects or marts: name what is missing and what is extra
-        observed, expected = set(outcome.get("observed_value") or []), set(kwargs["value_set"])
-        detail = f"missing {sorted(expected - observed)}, not expected {sorted(observed - expected)}"
+    elif "partial_missing_list" in outcome:  # a set of objects or marts: what is missing or extra
+        detail = (f"missing {sorted(outcome['partial_missing_list'])}, "
+                  f"not expected {sorted(outcome.get('partial_unexpected_list') or [])}")
     elif "partial_unexpected_list" in outcome:
         detail = (f"{outcome.get('unexpected_count')} unexpected value(s), e.g. "
                   f"{[_plain(v) for v in outcome['partial_unexpected_list'][:10]]}")
