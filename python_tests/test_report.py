@@ -102,7 +102,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 13
+    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 14
     for src in parsed.images:
         assert (out / src).exists(), src
 
