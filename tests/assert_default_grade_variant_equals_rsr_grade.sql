@@ -4,6 +4,7 @@ select variants.year, variants.region_code, variants.grade, rsr.grade as rsr_gra
 from {{ ref('fct_rsr_grade_variants') }} as variants
 inner join {{ ref('fct_province_rsr') }} as rsr
     on variants.year = rsr.year and variants.region_code = rsr.region_code
-where variants.variant = 'default'
+where
+    variants.variant = 'default'
     and rsr.grade is not null
     and variants.grade <> rsr.grade

@@ -7,6 +7,8 @@ inner join {{ ref('fct_inequality_theil') }} as theil
         and permutation.resource = theil.resource
         and permutation.grouping = theil.grouping
         and permutation.theil_form = theil.theil_form
-where theil.component in ('total', 'between')
+where
+    theil.component in ('total', 'between')
     and abs(theil.theil_value - case theil.component
-        when 'total' then permutation.theil_total else permutation.between_value end) > 1e-12
+        when 'total' then permutation.theil_total else permutation.between_value
+    end) > 1e-12

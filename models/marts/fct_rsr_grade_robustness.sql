@@ -3,7 +3,10 @@
     variant family; robust when the overall share reaches var medres_rsr_robust_share. -#}
 {%- set families = ['method', 'indicator_column', 'leave_one_indicator_out', 'leave_one_unit_out'] -%}
 with variants as (
-    select * from {{ ref('fct_rsr_grade_variants') }}
+    select
+        *,
+        case when agrees then 1.0 else 0.0 end as agreement
+    from {{ ref('fct_rsr_grade_variants') }}
     where variant_family <> 'default'
 )
 
@@ -13,15 +16,15 @@ select
     province_en,
     cast(max(default_grade) as {{ dbt.type_int() }}) as default_grade,
     cast(count(*) as {{ dbt.type_int() }}) as n_variants,
-    cast(sum(case when agrees then 1 else 0 end) as {{ dbt.type_int() }}) as n_agree,
-    cast(avg(case when agrees then 1.0 else 0.0 end) as {{ type_double() }}) as agree_share,
+    cast(sum(agreement) as {{ dbt.type_int() }}) as n_agree,
+    cast(avg(agreement) as {{ type_double() }}) as agree_share,
     {%- for family in families %}
-    cast(avg(case when variant_family = '{{ family }}' then (case when agrees then 1.0 else 0.0 end) end)
-        as {{ type_double() }}) as agree_share_{{ family }},
+        cast(avg(case when variant_family = '{{ family }}' then agreement end) as {{ type_double() }})
+            as agree_share_{{ family }},
     {%- endfor %}
     cast(min(grade) as {{ dbt.type_int() }}) as best_grade_seen,
     cast(max(grade) as {{ dbt.type_int() }}) as worst_grade_seen,
     string_agg(case when not agrees then variant end, '; ' order by variant) as disagreeing_variants,
-    avg(case when agrees then 1.0 else 0.0 end) >= {{ medres_var('medres_rsr_robust_share') }} as is_robust
+    avg(agreement) >= {{ medres_var('medres_rsr_robust_share') }} as is_robust
 from variants
 group by year, region_code, province_en

@@ -142,8 +142,9 @@ def _rsr_panel(
 
     Returns ``units`` (RSR, probit table, fitted RSR and grade per unit), ``regression`` (one row
     per fit variant, the configured one flagged), ``thresholds`` and ``evaluations`` (one row per
-    group: indicator set, weighting, grading status, the graded fit's slope p-value, and whether
-    the grades differ: :func:`medres.inequality.grade_validity` on the WRSR).
+    group: indicator set, weighting, grading status, the graded fit's slope p-value, and the
+    consistency check :func:`medres.inequality.grade_validity` of the WRSR across grades, which
+    holds by construction).
     """
     indicators = settings["indicators"]
     weighting = settings["weighting"]
@@ -203,7 +204,8 @@ def _rsr_panel(
             "slope_p": [float(result.regression.loc[0, "slope_p"])],
             "alpha": [result.alpha],
         })
-        # Do the grades differ? The graded value (WRSR) across grades: one-way ANOVA where its
+        # Consistency check that holds by construction (the grades are intervals of the fitted
+        # RSR, increasing in the WRSR): the WRSR across grades, one-way ANOVA where its
         # assumptions hold, else Kruskal-Wallis (medres.inequality.grade_validity).
         validity_columns = {
             "test": "grade_validity_test", "statistic": "grade_validity_statistic",

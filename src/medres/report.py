@@ -1294,6 +1294,7 @@ def robustness_findings(context: Context) -> str:
               for r, row in t_rows.iterrows() if not row.is_larger_than_chance]
     robustness = figures.for_year(context.marts("fct_rsr_grade_robustness"), y)
     fragile = robustness[~robustness["is_robust"].astype(bool)].sort_values("agree_share")
+    fragile_list = ", ".join(f"{r.province_en} ({r.agree_share:.2f})" for r in fragile.itertuples())
     diagnostics = context.marts("fct_rsr_fit_diagnostics")
     graded = diagnostics[diagnostics["used_for_grading"]]
     rsr_alpha = context.settings.get("medres_rsr_alpha")
@@ -1307,7 +1308,7 @@ def robustness_findings(context: Context) -> str:
         f"{esc('; '.join(chance) or 'no resource')}. "
         f"{len(robustness) - len(fragile)} of {len(robustness)} RSR grades are robust (at least "
         f"{esc(fmt(context.settings.get('medres_rsr_robust_share')))} of the method's variants "
-        f"agree); fragile: {esc(', '.join(f'{r.province_en} ({r.agree_share:.2f})' for r in fragile.itertuples()) or 'none')}. "
+        f"agree); fragile: {esc(fragile_list or 'none')}. "
         f"The RSR-on-probit line shows significant curvature (p &lt; {esc(fmt(rsr_alpha))}) in "
         f"{len(curved)} of {len(graded)} years, although its slope passes the significance gate "
         f"in every year (that gate cannot fail). Cluster silhouette width (Euclidean): "
