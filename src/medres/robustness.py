@@ -275,9 +275,8 @@ def _evaluate(units: pd.DataFrame, id_column: str, chosen: list[dict],
               options: Mapping[str, Any], alpha: float) -> rsr.RSRResult:
     """:func:`medres.rsr.evaluate` on the ``chosen`` indicators' columns, graded even when the
     slope is not significant (``force``)."""
-    values = units[[id_column]].copy()
-    for indicator in chosen:
-        values[indicator["name"]] = units[indicator["column"]].to_numpy()
+    values = pd.DataFrame({id_column: units[id_column].to_numpy(),
+                           **{i["name"]: units[i["column"]].to_numpy() for i in chosen}})
     return rsr.evaluate(
         values, id_column,
         positive=[i["name"] for i in chosen if i["direction"] == "positive"],
