@@ -805,6 +805,95 @@ def _(s: Settings) -> Parts:
     ]
 
 
+@mart_suite("fct_inequality_theil_permutation")
+def _(s: Settings) -> Parts:
+    permutations = int(s.var("medres_inequality_permutations"))
+    groupings = s.var("medres_inequality_groupings")
+    return [
+        unique("year", "resource", "grouping", "theil_form"),
+        inequality_resources(s),
+        in_set("theil_form", THEIL_FORMS),
+        in_set("grouping", groupings),
+        between("n_units", s.units, s.units),
+        between("permutations", permutations, permutations),
+        between("n_at_least", 0, permutations),
+        between("p_value", 1 / (permutations + 1), 1),
+        [between(column, -FLOAT_TOLERANCE, 1 + FLOAT_TOLERANCE)
+         for column in ("between_share", "null_mean_share", "null_p95_share")],
+        # p = (1 + n_at_least) / (1 + B).
+        derived("p_value_from_count",
+                lambda f: f["p_value"] * (f["permutations"] + 1) - f["n_at_least"] - 1,
+                lambda column: between(column, -1e-6, 1e-6)),
+        rows_per_group(["year", "resource"], len(THEIL_FORMS) * len(groupings)),
+    ]
+
+
+@mart_suite("fct_inequality_jackknife")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "resource", "measure"),
+        inequality_resources(s),
+        in_set("measure", ["gini_population", "gini_land_area", *THEIL_FORMS]),
+        between("n_units", s.units, s.units),
+        region_checks(s, "most_influential_region_code"),
+        between("max_abs_change", 0, None),
+        # The most influential province's value is one of the leave-one-out values.
+        derived("most_influential_within_range",
+                lambda f: ((f["value_without_most_influential"] >= f["jackknife_min"] - FLOAT_TOLERANCE)
+                           & (f["value_without_most_influential"] <= f["jackknife_max"] + FLOAT_TOLERANCE)),
+                lambda column: in_set(column, [True])),
+        rows_per_group(["year", "resource"], 4),
+    ]
+
+
+@mart_suite("fct_rsr_grade_variants")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "region_code", "variant"),
+        region_checks(s),
+        in_set("variant_family", ["default", "method", "indicator_column", "leave_one_indicator_out",
+                                  "leave_one_unit_out"]),
+        between("grade", 1, s.grades),
+        between("default_grade", 1, s.grades),
+        between("slope_p", 0, 1),
+        derived("agrees_is_equal_grades",
+                lambda f: f["agrees"].astype(bool) == (f["grade"] == f["default_grade"]),
+                lambda column: in_set(column, [True])),
+    ]
+
+
+@mart_suite("fct_rsr_grade_robustness")
+def _(s: Settings) -> Parts:
+    share = float(s.var("medres_rsr_robust_share"))
+    return [
+        unique("year", "region_code"),
+        region_checks(s),
+        between("default_grade", 1, s.grades),
+        between("agree_share", 0, 1),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="n_variants", column_B="n_agree",
+                                                    or_equal=True),
+        derived("robust_follows_share",
+                lambda f: f["is_robust"].astype(bool) == (f["agree_share"] >= share),
+                lambda column: in_set(column, [True])),
+        rows_per_group("year", s.units),
+    ]
+
+
+@mart_suite("fct_rsr_fit_diagnostics")
+def _(s: Settings) -> Parts:
+    chosen = s.var("medres_rsr_fit_rows")
+    return [
+        unique("year", "fit_rows"),
+        pairs_in_set("fit_rows", "used_for_grading",
+                     [(v, v == chosen) for v in ("all", "distinct")]),
+        [between(column, 0, 1) for column in ("r_squared", "curvature_p", "runs_p")],
+        between("n_units", s.units, s.units),
+        between("n_distinct", 1, s.units),
+        between("runs", 1, s.units),
+        rows_per_group("year", 2),
+    ]
+
+
 @mart_suite("fct_province_agglomeration")
 def _(s: Settings) -> Parts:
     return [
