@@ -69,8 +69,8 @@ medres_rsr_robustness_columns:
   items:
     type: mapping
     fields:
-      indicator: {type: string}
       column: {type: string}
+      alternative: {type: string}
 medres_rsr_robust_share: {type: number, min: 0, max: 1}
 medres_cluster_columns: {type: list, min_length: 1, unique: true, items: {type: string}}
 medres_cluster_standardize: {type: string, values: [z, range01, none]}

@@ -182,7 +182,8 @@ def _reference_grades(frame: pd.DataFrame, columns: dict[str, str], **options) -
 
 
 def test_grade_variants_are_the_method_rerun() -> None:
-    variants = rsr_grade_variants(TEXTBOOK, "region", SETTINGS, {"x1": "antenatal_visits"})
+    variants = rsr_grade_variants(TEXTBOOK, "region", SETTINGS,
+                                  {"antenatal_rate": "antenatal_visits", "not_read": "antenatal_rate"})
     columns = {i["name"]: i["column"] for i in SETTINGS["indicators"]}
     grades = variants.pivot(index="region", columns="variant", values="grade")
     expected = {
@@ -206,7 +207,7 @@ def test_grade_variants_are_the_method_rerun() -> None:
 
 
 def test_grade_variant_shares_on_the_textbook_example() -> None:
-    variants = rsr_grade_variants(TEXTBOOK, "region", SETTINGS, {"x1": "antenatal_visits"})
+    variants = rsr_grade_variants(TEXTBOOK, "region", SETTINGS, {"antenatal_rate": "antenatal_visits"})
     others = variants[variants["variant_family"] != "default"]
     share = others.groupby("region")["agrees"].mean()
     # Default grades (3 grades, weights 2:1:1): the method rerun, pinned.
@@ -221,10 +222,12 @@ def test_grade_variant_shares_on_the_textbook_example() -> None:
 
 def test_grade_variants_panel_reads_the_alternatives_list() -> None:
     panel = TEXTBOOK.assign(year=2020)
-    settings = {**SETTINGS, "alternative_columns": [{"indicator": "x1", "column": "antenatal_visits"}]}
+    settings = {**SETTINGS,
+                "alternative_columns": [{"column": "antenatal_rate", "alternative": "antenatal_visits"}]}
     variants = grade_variants_panel(panel, "year", "region", settings)
     assert variants.columns[0] == "year"
     assert "x1=antenatal_visits" in set(variants["variant"])
     with pytest.raises(InputError, match="unknown alternative column"):
         grade_variants_panel(panel, "year", "region",
-                             {**settings, "alternative_columns": [{"indicator": "x1", "column": "nope"}]})
+                             {**settings, "alternative_columns": [{"column": "antenatal_rate",
+                                                                   "alternative": "nope"}]})

@@ -199,8 +199,10 @@ def rsr_grade_variants(
     """Each unit's RSR grade under every variant of the method (module docstring, 3).
 
     ``frame``: one row per unit with the indicators' columns (``settings["indicators"]`` items
-    {name, column, direction, weight}) and those of ``alternative_columns`` (indicator name →
-    another column measuring it, e.g. ``{"r3": "health_personnel_per_1000"}``). ``settings``:
+    {name, column, direction, weight}) and those of ``alternative_columns`` (column → another
+    column measuring the same thing, e.g. ``{"health_workforce_per_1000":
+    "health_personnel_per_1000"}``: every indicator reading the first is measured by the second in
+    one variant; a column no indicator reads gives no variant). ``settings``:
     as :func:`medres.panel.rsr_panel` (weighting, grades, fit_rows, grade_on, alpha).
     An indicator whose column is empty for every unit is left out (as the panel does).
 
@@ -216,11 +218,9 @@ def rsr_grade_variants(
     ``agrees`` (grade = default grade) and ``slope_p``.
     """
     indicators = _present_indicators(frame, settings)
-    for name, column in alternative_columns.items():
-        if name not in {i["name"] for i in settings["indicators"]}:
-            raise InputError(f"alternative column for unknown indicator {name!r}")
-        if column not in frame.columns:
-            raise InputError(f"unknown alternative column {column!r} for indicator {name!r}")
+    unknown = [c for c in alternative_columns.values() if c not in frame.columns]
+    if unknown:
+        raise InputError(f"unknown alternative column(s) {unknown}")
     base = {key: settings[key] for key in ("weighting", "grades", "fit_rows", "grade_on")}
 
     def grade(units: pd.DataFrame, chosen: list[dict], options: Mapping[str, Any]
@@ -234,10 +234,12 @@ def rsr_grade_variants(
     for key, switch in _ALTERNATIVE.items():
         other = switch[base[key]]
         variants.append((f"{key}={other}", "method", frame, indicators, {**base, key: other}))
-    for name, column in alternative_columns.items():
-        if name in {i["name"] for i in indicators} and frame[column].notna().all():
-            swapped = [{**i, "column": column} if i["name"] == name else i for i in indicators]
-            variants.append((f"{name}={column}", "indicator_column", frame, swapped, base))
+    for indicator in indicators:
+        alternative = alternative_columns.get(indicator["column"])
+        if alternative is not None and frame[alternative].notna().all():
+            swapped = [{**i, "column": alternative} if i is indicator else i for i in indicators]
+            variants.append((f"{indicator['name']}={alternative}", "indicator_column", frame,
+                             swapped, base))
     if len(indicators) > 1:
         for dropped in indicators:
             kept = [i for i in indicators if i is not dropped]
@@ -346,8 +348,8 @@ def grade_variants_panel(
 ) -> pd.DataFrame:
     """:func:`rsr_grade_variants` per group. ``settings``: the RSR settings (as
     :func:`medres.panel.rsr_panel`, indicators with their ``column``) plus
-    ``alternative_columns``, a list of {indicator, column}."""
-    alternatives = {item["indicator"]: item["column"] for item in settings["alternative_columns"]}
+    ``alternative_columns``, a list of {column, alternative}."""
+    alternatives = {item["column"]: item["alternative"] for item in settings["alternative_columns"]}
     return for_each_group(
         frame, group_column, id_column,
         lambda ordered: {"variants": rsr_grade_variants(ordered, id_column, settings, alternatives)},
