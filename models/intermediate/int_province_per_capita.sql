@@ -38,6 +38,8 @@ select
         when technicians.health_technicians_10k is not null then 'health_technicians_per_1000'
         else 'health_personnel_per_1000'
     end as health_workforce_measure,
+    -- The R3 alternative of the grade-robustness variants (var medres_rsr_robustness_columns).
+    totals.health_personnel_10k * 1000 / denominators.population_10k as health_personnel_per_1000,
     totals.health_expenditure_per_capita_yuan
 from totals
 inner join denominators
