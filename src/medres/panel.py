@@ -84,7 +84,9 @@ def grading_panel(
     group is; its ``grading_status`` says why.
 
     Returns ``units`` (rsr, wrsr, probit table, fitted RSR and grade per unit), ``regression``
-    (one row per fit variant, the configured one flagged), ``thresholds`` and ``evaluations``
+    (one row per fit variant, the configured one flagged), ``fit_diagnostics`` (the same fits'
+    curvature, residual runs and ties, :func:`medres.rsr.fit_diagnostics`), ``thresholds`` and
+    ``evaluations``
     (one row per group: unit count, grading status, the graded fit's slope p-value, and the
     consistency check :func:`medres.inequality.grade_validity` of the WRSR across grades, which
     holds by construction).
@@ -122,6 +124,17 @@ def grading_panel(
             ignore_index=True,
         )
         regression["used_for_grading"] = regression["fit_rows"] == configured
+        # What the gate cannot say: curvature, residual runs and ties of the same fits (a fit
+        # with fewer than 4 points has no curvature test, so no row).
+        diagnosed = []
+        for variant in rsr.FIT_ROWS:
+            try:
+                diagnosed.append(rsr.fit_diagnostics(graded.units, variant))
+            except InputError:
+                continue
+        diagnostics = pd.concat(diagnosed, ignore_index=True) if diagnosed else pd.DataFrame(
+            columns=["fit_rows"])
+        diagnostics["used_for_grading"] = diagnostics["fit_rows"] == configured
         evaluations = pd.DataFrame({
             "unit_count": [len(units)],
             "grading_status": [status],
@@ -145,7 +158,7 @@ def grading_panel(
         else:
             evaluations = evaluations.assign(**{column: None for column in validity_columns.values()})
         return {"units": units, "regression": regression, "thresholds": thresholds,
-                "evaluations": evaluations}
+                "evaluations": evaluations, "fit_diagnostics": diagnostics}
 
     return for_each_group(scores, group_column, id_column, evaluate)
 

@@ -277,9 +277,11 @@ def _evaluate(units: pd.DataFrame, id_column: str, chosen: list[dict],
               options: Mapping[str, Any], alpha: float) -> rsr.RSRResult:
     """:func:`medres.rsr.evaluate` on the ``chosen`` indicators' columns, graded even when the
     slope is not significant (``force``)."""
-    values = pd.DataFrame({id_column: units[id_column].to_numpy(),
+    # The method runs on row numbers as ids (text ids cost pandas' string machinery in each of
+    # the hundreds of evaluations); the caller's ids are put back on the units.
+    values = pd.DataFrame({id_column: np.arange(len(units)),
                            **{i["name"]: units[i["column"]].to_numpy() for i in chosen}})
-    return rsr.evaluate(
+    result = rsr.evaluate(
         values, id_column,
         positive=[i["name"] for i in chosen if i["direction"] == "positive"],
         negative=[i["name"] for i in chosen if i["direction"] == "negative"],
@@ -288,6 +290,8 @@ def _evaluate(units: pd.DataFrame, id_column: str, chosen: list[dict],
         grades=int(options["grades"]), fit_rows=options["fit_rows"],
         grade_on=options["grade_on"], alpha=float(alpha), force=True,
     )
+    result.units[id_column] = units[id_column].to_numpy()[result.units[id_column].to_numpy()]
+    return result
 
 
 # --- Panels for the dbt Python models: one output each, per group (a year) -------------------
@@ -355,19 +359,3 @@ def grade_variants_panel(
         lambda ordered: {"variants": rsr_grade_variants(ordered, id_column, settings, alternatives)},
     )["variants"]
 
-
-def fit_diagnostics_panel(
-    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
-) -> pd.DataFrame:
-    """:func:`medres.rsr.fit_diagnostics` per group for both fit variants, on the configured
-    method's graded value (``settings`` as :func:`grade_variants_panel`); ``used_for_grading``
-    flags the configured ``fit_rows``."""
-    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        indicators = _present_indicators(ordered, settings)
-        units = _evaluate(ordered, id_column, indicators, settings, settings["alpha"]).units
-        diagnostics = pd.concat([rsr.fit_diagnostics(units, rows) for rows in rsr.FIT_ROWS],
-                                ignore_index=True)
-        diagnostics["used_for_grading"] = diagnostics["fit_rows"] == settings["fit_rows"]
-        return {"diagnostics": diagnostics}
-
-    return for_each_group(frame, group_column, id_column, evaluate)["diagnostics"]
