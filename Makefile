@@ -22,7 +22,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report browser-test bench test pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report heat-export browser-test bench test pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -55,6 +55,10 @@ figures: venv    ## figures (PNG + SVG) from the published marts into reports/fi
 report: venv     ## the figures plus the static HTML report reports/index.html (with VARS: refused if published/ has other settings)
 	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.report --published published --out reports
+
+heat-export: venv  ## the HEAT lens's data as a WHO HEAT Plus upload file, checked against the template's rules: reports/heat_plus/medres_heat_plus.csv
+	$(CHECK_PUBLISHED_SETTINGS)
+	$(BIN)/python -m medres.heat_export --published published --out reports/heat_plus/medres_heat_plus.csv
 
 browser-test: venv  ## render the report and the dbt docs in headless Chromium; refreshes docs/images/
 	scripts/install_chromium.sh

@@ -363,7 +363,8 @@ def heat_plus_rows(
         common = {
             "setting": setting, "date": int(year), "source": sources[level],
             "indicator_abbr": f"{indicator}_{level}" if level != "province" else indicator,
-            "indicator_name": indicator_names[indicator] + ("" if level == "province" else f" ({level})"),
+            "indicator_name": (group["indicator_name"].iloc[0] if "indicator_name" in group
+                               else indicator_names[indicator] + ("" if level == "province" else f" ({level})")),
             "se": None, "ci_lb": None, "ci_ub": None, "setting_average": mu, "iso3": iso3,
             "favourable_indicator": int(bool(group["favourable"].iloc[0])),
             "indicator_scale": float(group["scale"].iloc[0]),
@@ -373,7 +374,7 @@ def heat_plus_rows(
         for row in group.itertuples():
             out.append(common | {
                 "dimension": dim, "subgroup": unit_names.get(row.unit_code, str(row.unit_code)),
-                "estimate": row.estimate, "population": row.population, "note": None,
+                "estimate": row.estimate, "population": round(float(row.population)), "note": None,
                 "ordered_dimension": 0, "subgroup_order": 0,
                 "reference_subgroup": int(ref is not None and row.unit_code == ref),
             })
@@ -384,7 +385,7 @@ def heat_plus_rows(
                 label = f"Rank {rank:02d}" + (" (lowest)" if rank == 1 else " (highest)" if rank == n else "")
                 out.append(common | {
                     "dimension": ordered_dimension, "subgroup": label,
-                    "estimate": row.estimate, "population": row.population,
+                    "estimate": row.estimate, "population": round(float(row.population)),
                     "note": unit_names.get(row.unit_code, str(row.unit_code)),
                     "ordered_dimension": 1, "subgroup_order": rank, "reference_subgroup": 0,
                 })

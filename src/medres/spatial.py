@@ -18,7 +18,8 @@ local Moran (LISA) clusters, with PySAL (libpysal weights, esda statistics).
   NumPy's global generator seeded with ``seed`` before each statistic, so a build is reproducible.
 * **Local Moran** (:func:`local_moran`, ``esda.Moran_Local``, Anselin 1995):
   ``I_i = (n−1) z_i Σ_j w_ij z_j / Σ_k z_k²`` with conditional-permutation pseudo p-values (``seed``
-  passed to esda). Quadrant of the Moran scatterplot: High-High (``z_i > 0`` and spatial lag > 0),
+  passed to esda 2.9; the folded one-sided "directed" pseudo p-value of GeoDa, which esda
+  announces will change to two-sided in its next major release). Quadrant of the Moran scatterplot: High-High (``z_i > 0`` and spatial lag > 0),
   Low-High, Low-Low, High-Low. A province is in a cluster when its p-value is at or below the
   threshold: ``alpha`` or, with ``fdr=True``, the Benjamini–Hochberg false-discovery-rate bound
   ``esda.fdr(p, alpha)`` over the n provinces of the map (Caldas de Castro & Singer 2006);
@@ -35,6 +36,7 @@ Studies 37:5–27.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -126,7 +128,9 @@ def local_moran(
 
     y = np.asarray(values, dtype=float)
     np.random.seed(seed)
-    lisa = Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
+    with warnings.catch_warnings():  # esda 2.9 announces a future change of the default alternative
+        warnings.simplefilter("ignore", DeprecationWarning)
+        lisa = Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
     p = np.asarray(lisa.p_sim, dtype=float)
     threshold = float(fdr_threshold(p, alpha)) if fdr else float(alpha)
     significant = p <= threshold

@@ -75,9 +75,10 @@ def project_attainment(
     def first(mask: np.ndarray) -> int | None:
         return int(grid[np.argmax(mask)]) if mask.any() else None
 
-    out["projected_year"] = first(fitted >= target)
-    out["projected_year_early"] = first(high >= target)
-    out["projected_year_late"] = first(low >= target)
+    reach = target - 1e-9 * max(1.0, abs(target))  # a fitted value equal to the target up to rounding
+    out["projected_year"] = first(fitted >= reach)
+    out["projected_year_early"] = first(high >= reach)
+    out["projected_year_late"] = first(low >= reach)
     out["status"] = "projected" if out["projected_year"] is not None else "beyond_horizon"
     return out
 
