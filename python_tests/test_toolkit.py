@@ -177,7 +177,8 @@ def test_upload_file_follows_the_template(upload):
     lowest = ranked[ranked["subgroup_order"] == 1].iloc[0]
     assert lowest["subgroup"] == "Rank 01 (lowest)" and lowest["note"] == "Gansu"   # 37,218 yuan
     beijing = province[(province["date"] == 2020) & (province["subgroup"] == "Beijing")].iloc[0]
-    assert beijing["estimate"] == pytest.approx(127000 / 21890, rel=1e-12)             # 12.70万 beds / 21,890 thousand people
+    # 12.70万 beds over 21,890 thousand people
+    assert beijing["estimate"] == pytest.approx(127000 / 21890, rel=1e-12)
     assert beijing["population"] == 21_890_000 and beijing["indicator_scale"] == 1000
 
 

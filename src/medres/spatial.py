@@ -19,7 +19,8 @@ local Moran (LISA) clusters, with PySAL (libpysal weights, esda statistics).
 * **Local Moran** (:func:`local_moran`, ``esda.Moran_Local``, Anselin 1995):
   ``I_i = (n−1) z_i Σ_j w_ij z_j / Σ_k z_k²`` with conditional-permutation pseudo p-values (``seed``
   passed to esda 2.9; the folded one-sided "directed" pseudo p-value of GeoDa, which esda
-  announces will change to two-sided in its next major release). Quadrant of the Moran scatterplot: High-High (``z_i > 0`` and spatial lag > 0),
+  announces will change to two-sided in its next major release). Quadrant of the Moran
+  scatterplot: High-High (``z_i > 0`` and spatial lag > 0),
   Low-High, Low-Low, High-Low. A province is in a cluster when its p-value is at or below the
   threshold: ``alpha`` or, with ``fdr=True``, the Benjamini–Hochberg false-discovery-rate bound
   ``esda.fdr(p, alpha)`` over the n provinces of the map (Caldas de Castro & Singer 2006);

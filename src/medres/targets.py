@@ -50,7 +50,7 @@ def project_attainment(
     window = series.iloc[-trend_years:]
     x = window.index.to_numpy(dtype=float)
     fit = sm.OLS(window.to_numpy(), sm.add_constant(x)).fit()
-    a, b = (float(v) for v in fit.params)
+    _, b = (float(v) for v in fit.params)
     slope_low, slope_high = (float(v) for v in fit.conf_int(alpha=1 - interval)[1])
     latest_year, latest_value = int(series.index[-1]), float(series.iloc[-1])
     out: dict[str, object] = {
