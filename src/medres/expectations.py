@@ -451,7 +451,7 @@ def mart_suite(name: str) -> Callable[[SuiteParts], SuiteParts]:
 # and references are the seed checker's).
 
 for _series in ("nbs_population", "nbs_beds", "nbs_health_technicians", "nbs_health_personnel",
-                "nbs_institutions", "census_population"):
+                "nbs_institutions", "census_population", "nbs_gdp_per_capita"):
     seed_suite(_series)(lambda s: province_panel(s))
 
 
@@ -828,6 +828,76 @@ def _(s: Settings) -> Parts:
         between("mean_value", 0, None, strict_low=True),
     ]
 
+
+
+# --- Toolkit (issue 23): HEAT, spatial autocorrelation, plan targets -------------------------
+
+HEAT_MEASURES = ["D", "R", "BGV", "BGSD", "COV", "MDMU", "MDMW", "MDBU", "MDBW", "MDRU", "MDRW",
+                 "IDISU", "IDISW", "TI", "MLD", "PAR", "PAF", "ACI", "RCI", "SII", "RII"]
+LISA_CLUSTERS = ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant"]
+
+
+@seed_suite("plan_targets")
+def _(s: Settings) -> Parts:
+    return [unique("target_id"), between("value", 0, None, strict_low=True), not_null("target_year")]
+
+
+@mart_suite("fct_heat_measures")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "level", "indicator", "measure"),
+        in_set("level", ["province", "city"]),
+        in_set("measure", HEAT_MEASURES),
+        between("setting_average", 0, None, strict_low=True),
+        between("n_subgroups", 3, None),
+    ]
+
+
+@mart_suite("fct_heat_disaggregated")
+def _(s: Settings) -> Parts:
+    return [
+        unique("year", "level", "indicator", "unit_code"),
+        in_set("level", ["province", "city"]),
+        between("estimate", 0, None, strict_low=True),
+        between("population", 0, None, strict_low=True),
+        between("gdp_rank", 1, s.units),
+    ]
+
+
+@mart_suite("fct_spatial_neighbours")
+def _(s: Settings) -> Parts:
+    return [unique("region_code", "neighbour_code"), region_checks(s),
+            in_set("link", ["queen", "island_rule"])]
+
+
+@mart_suite("fct_spatial_moran")
+def _(s: Settings) -> Parts:
+    return [unique("year", "indicator"), between("moran_i", -1, 1), between("p_permutation", 0, 1),
+            between("n_units", s.units, s.units)]
+
+
+@mart_suite("fct_spatial_lisa")
+def _(s: Settings) -> Parts:
+    return [unique("year", "indicator", "region_code"), region_checks(s),
+            in_set("cluster", LISA_CLUSTERS), in_set("quadrant", [1, 2, 3, 4]),
+            between("p_permutation", 0, 1), rows_per_group(["year", "indicator"], s.units)]
+
+
+@mart_suite("fct_plan_targets")
+def _(s: Settings) -> Parts:
+    return [unique("target_id"), between("target_value", 0, None, strict_low=True)]
+
+
+@mart_suite("fct_target_gaps")
+def _(s: Settings) -> Parts:
+    return [unique("year", "region_code", "target_id"), region_checks(s),
+            rows_per_group(["year", "target_id"], s.units)]
+
+
+@mart_suite("fct_target_projections")
+def _(s: Settings) -> Parts:
+    return [unique("region_code", "target_id"), region_checks(s),
+            in_set("status", ["reached", "projected", "not_on_track", "beyond_horizon"])]
 
 # --- The prefecture-city panel (issue 16) ---------------------------------------------------
 
