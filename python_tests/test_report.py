@@ -112,7 +112,7 @@ def test_tables_have_the_expected_rows(built):
     expected = {"table-1": 31, "tables-2-6-rows": 31, "tables-2-6-profiles": 25, "table-8": 31,
                 "table-9": 11, "table-10": 5, "table-11": 31, "table-11-grades": 5,
                 "quality-scores": 31, "errata-table8-rsr": 31, "errata-ocr": 8,
-                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 24,
+                "cluster-profiles": 5, "grade-thresholds": 5, "build-settings": 37,
                 "inequality-gini": 5, "inequality-theil": 2 * (4 * 9 + 1), "inequality-regions": 15,
                 "inequality-cv": 3 * 9 + 1, "grade-validity": 9,
                 "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
