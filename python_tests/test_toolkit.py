@@ -303,3 +303,19 @@ def test_bed_target_on_real_nbs_figures(beds):
     assert len(panel) == 31 and (panel["latest_year"] == 2024).all()
     hainan = panel.set_index("region_code").loc["460000"]
     assert hainan["status"] == "not_on_track" and hainan["slope_per_year"] < 0
+
+
+def test_permutation_inference_is_reproducible_under_threads(neighbours, beds):
+    """dbt runs Python models in threads of one process: concurrent statistics give the serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    year = beds[beds["year"] == 2020].sort_values("region_code")
+    y = year["beds_per_1000"].to_numpy()
+    w = spatial.weights_from_neighbours(neighbours, year["region_code"].tolist())
+    serial = (spatial.global_moran(y, w, 999, 11)["p_permutation"],
+              spatial.local_moran(y, w, 999, 11)["p_permutation"].tolist())
+    with ThreadPoolExecutor(4) as pool:
+        globals_ = [pool.submit(spatial.global_moran, y, w, 999, 11) for _ in range(4)]
+        locals_ = [pool.submit(spatial.local_moran, y, w, 999, 11) for _ in range(4)]
+        assert all(f.result()["p_permutation"] == serial[0] for f in globals_)
+        assert all(f.result()["p_permutation"].tolist() == serial[1] for f in locals_)

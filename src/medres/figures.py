@@ -1090,9 +1090,22 @@ def map_lisa_clusters_figure(marts: Marts, year: int, out: Path, provinces: list
     label = TOOLKIT_INDICATORS.get(indicator, indicator)
     fig, ax = _map_figure(f"LISA clusters of {label} people, {year}")
     drawn = draw_choropleth(ax, provinces, colors)
+    # Provinces whose local p-value passes alpha but not the FDR bound: hatched, with their quadrant.
+    alpha = float(build_settings(marts).get("medres_spatial_alpha", 0.05))
+    raw = rows[(rows["p_permutation"] <= alpha) & ~rows["is_significant"]]
+    quadrant_names = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+    for province in provinces:
+        hit = raw[raw["region_code"] == province.code]
+        if not hit.empty:
+            ax.add_patch(PathPatch(province.path, facecolor="none", edgecolor="#555555",
+                                   hatch="////", linewidth=0.3))
+            ax.annotate(quadrant_names[int(hit["quadrant"].iloc[0])], province.label, fontsize=6,
+                        ha="center", va="center", color="#111111")
     counts = rows["cluster"].value_counts()
     handles = [Patch(facecolor=color, edgecolor="#999999", label=f"{name} ({int(counts.get(name, 0))})")
                for name, color in LISA_COLORS.items()]
+    handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="////",
+                         label=f"p ≤ {alpha:g} before FDR control ({len(raw)}; quadrant labelled)"))
     ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
     if not glob.empty:
         g = glob.iloc[0]

@@ -15,7 +15,8 @@ local Moran (LISA) clusters, with PySAL (libpysal weights, esda statistics).
   row-standardised weights); ``E[I] = −1/(n−1)``; inference under normality and by ``permutations``
   random permutations (pseudo p-value ``(M + 1)/(permutations + 1)``, one-sided in the direction
   of the observed I, ``M`` = permuted values at least as extreme). The permutation draws come from
-  NumPy's global generator seeded with ``seed`` before each statistic, so a build is reproducible.
+  NumPy's global generator seeded with ``seed`` before each statistic, under a lock (dbt runs
+  Python models in parallel threads sharing that generator), so a build is reproducible.
 * **Local Moran** (:func:`local_moran`, ``esda.Moran_Local``, Anselin 1995):
   ``I_i = (n−1) z_i Σ_j w_ij z_j / Σ_k z_k²`` with conditional-permutation pseudo p-values (``seed``
   passed to esda 2.9; the folded one-sided "directed" pseudo p-value of GeoDa, which esda
@@ -37,6 +38,7 @@ Studies 37:5–27.
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -50,6 +52,9 @@ from medres.validation import InputError
 PROVINCE_GEOJSON = Path(__file__).resolve().parents[2] / "assets" / "geo" / "china_provinces.geojson"
 #: Default island rule: Hainan to Guangdong.
 DEFAULT_ISLAND_LINKS = ({"from": "460000", "to": "440000"},)
+#: esda draws its permutations from NumPy's global generator; dbt runs Python models in threads of
+#: one process, so the seeding and the draws of a statistic hold this lock to stay reproducible.
+_RNG_LOCK = threading.Lock()
 CLUSTER_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
 
@@ -105,8 +110,9 @@ def global_moran(values: Sequence[float], w, permutations: int = 999, seed: int 
     from esda.moran import Moran
 
     y = np.asarray(values, dtype=float)
-    np.random.seed(seed)
-    mi = Moran(y, w, transformation=w.transform, permutations=permutations)
+    with _RNG_LOCK:
+        np.random.seed(seed)
+        mi = Moran(y, w, transformation=w.transform, permutations=permutations)
     return {
         "moran_i": float(mi.I), "expected_i": float(mi.EI), "z_normal": float(mi.z_norm),
         "p_normal": float(mi.p_norm), "z_permutation": float(mi.z_sim),
@@ -128,9 +134,9 @@ def local_moran(
     from esda.moran import Moran_Local
 
     y = np.asarray(values, dtype=float)
-    np.random.seed(seed)
-    with warnings.catch_warnings():  # esda 2.9 announces a future change of the default alternative
+    with _RNG_LOCK, warnings.catch_warnings():  # esda 2.9 announces a change of the default alternative
         warnings.simplefilter("ignore", DeprecationWarning)
+        np.random.seed(seed)
         lisa = Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
     p = np.asarray(lisa.p_sim, dtype=float)
     threshold = float(fdr_threshold(p, alpha)) if fdr else float(alpha)
