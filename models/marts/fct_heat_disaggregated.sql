@@ -2,6 +2,8 @@
     by per-capita gross regional product (provinces; 1 = lowest) and whether it is the reference
     subgroup (var medres_heat_reference_subgroup). The HEAT Plus upload file is written from it
     (make heat-export). -#}
+{%- set code = var('medres_heat_reference_subgroup') -%}
+{%- set reference = "'" ~ code ~ "'" if code is not none else 'null' %}
 select
     cast(year as {{ dbt.type_int() }}) as year,
     level,
@@ -20,5 +22,5 @@ select
                 partition by year, level, indicator order by order_value, unit_code
             ) as {{ dbt.type_int() }})
     end as gdp_rank,
-    coalesce(unit_code = {{ "'" ~ var('medres_heat_reference_subgroup') ~ "'" if var('medres_heat_reference_subgroup') is not none else 'null' }}, false) as is_reference
+    coalesce(unit_code = {{ reference }}, false) as is_reference
 from {{ ref('int_heat_disaggregated') }}

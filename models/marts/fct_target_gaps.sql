@@ -1,6 +1,9 @@
 {#- Each province's gap to each evaluable plan target per year: value − target (negative = below
     target). -#}
-{%- set columns = ['beds_per_1000', 'institutions_per_10k', 'health_workforce_per_1000', 'health_expenditure_per_capita_yuan'] -%}
+{%- set columns = [
+    'beds_per_1000', 'institutions_per_10k', 'health_workforce_per_1000',
+    'health_expenditure_per_capita_yuan',
+] -%}
 with long as (
     {% for column in columns -%}
         select year, region_code, '{{ column }}' as medres_column, {{ column }} as indicator_value
