@@ -24,7 +24,7 @@ with heat as (
         level = 'province'
         and (
             measure = 'COV'
-            or (measure in ('TI', 'MLD') and indicator in ('{{ resources.keys() | join("', '") }}'))
+            or (measure in ('TI', 'MLD') and indicator in ('{{ resources.keys() | join("', '") }}'))  -- noqa: LT05
         )
 ),
 
