@@ -319,3 +319,14 @@ def test_permutation_inference_is_reproducible_under_threads(neighbours, beds):
         locals_ = [pool.submit(spatial.local_moran, y, w, 999, 11) for _ in range(4)]
         assert all(f.result()["p_permutation"] == serial[0] for f in globals_)
         assert all(f.result()["p_permutation"].tolist() == serial[1] for f in locals_)
+
+
+def test_one_year_panels_get_no_trend(beds):
+    """Under the census population basis the panel is 2020 only: no trend, status too_few_years."""
+    plan = pd.read_csv(SEEDS / "reference" / "plan_targets.csv").rename(columns={"value": "target_value"})
+    panel = targets.projection_panel(beds[beds["year"] == 2020], plan,
+                                     {"trend_years": 5, "interval": 0.95, "horizon": 2050})
+    assert len(panel) == 31 and panel["slope_per_year"].isna().all()
+    assert (panel["status"] == "too_few_years").sum() == 10 and (panel["status"] == "reached").sum() == 21
+    with pytest.raises(InputError, match="at least 3 years"):
+        targets.project_attainment([2019, 2020], [5.0, 5.5], 6.0)

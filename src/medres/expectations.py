@@ -897,7 +897,7 @@ def _(s: Settings) -> Parts:
 @mart_suite("fct_target_projections")
 def _(s: Settings) -> Parts:
     return [unique("region_code", "target_id"), region_checks(s),
-            in_set("status", ["reached", "projected", "not_on_track", "beyond_horizon"])]
+            in_set("status", ["reached", "projected", "not_on_track", "beyond_horizon", "too_few_years"])]
 
 # --- The prefecture-city panel (issue 16) ---------------------------------------------------
 

@@ -14,7 +14,9 @@ uncertainty of the pace, not of a single year's value. Status:
   ``projected_year_late`` the first years the upper / lower band does (``late`` is null when the
   lower band does not reach it by the horizon, e.g. when the slope's interval includes 0);
 * ``not_on_track`` — the fitted slope is ≤ 0;
-* ``beyond_horizon`` — rising, but not at the target by ``horizon``.
+* ``beyond_horizon`` — rising, but not at the target by ``horizon``;
+* ``too_few_years`` — below the target with fewer than 3 observed years (e.g. the census
+  population basis, 2020 only): no trend is fitted (:func:`projection_panel`).
 
 A straight line is the simplest documented pace; it ignores saturation and policy changes, so the
 years are a reading of the recent pace, not a forecast.
@@ -29,7 +31,9 @@ import pandas as pd
 
 from medres.validation import InputError
 
-STATUSES = ("reached", "projected", "not_on_track", "beyond_horizon")
+STATUSES = ("reached", "projected", "not_on_track", "beyond_horizon", "too_few_years")
+#: Fewest observed years a trend is fitted to.
+MIN_TREND_YEARS = 3
 
 
 def project_attainment(
@@ -45,7 +49,7 @@ def project_attainment(
     import statsmodels.api as sm
 
     series = pd.Series(np.asarray(values, dtype=float), index=np.asarray(years, dtype=int)).sort_index().dropna()
-    if len(series) < 3:
+    if len(series) < MIN_TREND_YEARS:
         raise InputError(f"the trend needs at least 3 years, got {len(series)}")
     window = series.iloc[-trend_years:]
     x = window.index.to_numpy(dtype=float)
@@ -92,6 +96,15 @@ def projection_panel(per_capita: pd.DataFrame, targets: pd.DataFrame, settings: 
         if column not in per_capita.columns:
             raise InputError(f"target {target.target_id}: column {column!r} is not in the per-capita frame")
         for region, group in per_capita.dropna(subset=[column]).groupby("region_code", sort=True):
+            if group["year"].nunique() < MIN_TREND_YEARS:
+                # e.g. the census population basis: one year, no trend to read
+                latest = group.sort_values("year").iloc[-1]
+                rows.append({"region_code": str(region), "target_id": target.target_id,
+                             "latest_year": int(latest["year"]), "latest_value": float(latest[column]),
+                             "target_value": float(target.target_value),
+                             "gap": float(latest[column]) - float(target.target_value),
+                             "status": "reached" if latest[column] >= target.target_value else "too_few_years"})
+                continue
             result = project_attainment(
                 group["year"].to_numpy(), group[column].to_numpy(), float(target.target_value),
                 trend_years=int(settings["trend_years"]), interval=float(settings["interval"]),
