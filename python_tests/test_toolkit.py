@@ -330,3 +330,39 @@ def test_one_year_panels_get_no_trend(beds):
     assert (panel["status"] == "too_few_years").sum() == 10 and (panel["status"] == "reached").sum() == 21
     with pytest.raises(InputError, match="at least 3 years"):
         targets.project_attainment([2019, 2020], [5.0, 5.5], 6.0)
+
+
+def test_export_frame_of_both_levels_passes_the_template_rules(beds):
+    """medres.heat_export.export_frame on the 2020 provinces and cities (seed values): three
+    dimensions, one reference subgroup each, and a CSV of the template's 20 columns."""
+    import csv
+    import io
+
+    from medres.heat_export import export_frame
+
+    names = pd.read_csv(SEEDS / "reference" / "ref_provinces.csv", dtype={"region_code": str})
+    province = beds[beds["year"] == 2020].merge(names[["region_code", "province_en"]], on="region_code")
+    provinces = pd.DataFrame({
+        "year": 2020, "level": "province", "indicator": "beds_per_1000",
+        "indicator_name": "Beds in medical and health institutions per 1,000 people",
+        "unit_code": province["region_code"], "unit_name": province["province_en"],
+        "estimate": province["beds_per_1000"], "population": province["population"],
+        "favourable": True, "scale": 1000.0, "gdp_per_capita_yuan": province["gdp_per_capita_yuan"]})
+    city = pd.read_csv(SEEDS / "city" / "city_health_resources.csv", dtype={"city_code": str})
+    city = city[(city["year"] == 2020) & (city["population_10k"] > 0) & (city["beds"] > 0)]
+    cities = pd.DataFrame({
+        "year": 2020, "level": "city", "indicator": "beds_per_1000",
+        "indicator_name": "Beds per 1,000 people (city yearbook)", "unit_code": city["city_code"],
+        "unit_name": city["city_zh"], "estimate": city["beds"] / (city["population_10k"] * 10),
+        "population": city["population_10k"] * 10000, "favourable": True, "scale": 1000.0,
+        "gdp_per_capita_yuan": np.nan})
+    frame = export_frame(pd.concat([provinces, cities], ignore_index=True), "110000")
+    assert heat.heat_plus_problems(frame) == []
+    assert set(frame["dimension"]) == {"Province", "Province ranked by GRP per capita", "Prefecture-level city"}
+    refs = frame[frame["reference_subgroup"] == 1].set_index("dimension")["subgroup"]
+    assert refs.to_dict() == {"Province": "Beijing", "Prefecture-level city": "北京市 (110000)"}
+    assert frame.loc[frame["dimension"] == "Prefecture-level city", "indicator_abbr"].unique().tolist() == [
+        "beds_per_1000_city"]
+    rows = list(csv.reader(io.StringIO(heat.heat_plus_csv(frame))))
+    assert rows[0] == list(heat.HEAT_PLUS_COLUMNS) and all(len(r) == 20 for r in rows)
+    assert len(rows) == 1 + 2 * 31 + len(cities)
