@@ -21,7 +21,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report explorer browser-test bench bench-explorer test test-fast pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report explorer heat-export browser-test bench bench-explorer test test-fast pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -59,6 +59,10 @@ explorer: venv   ## the offline explorer reports/explorer/index.html (map, year,
 	@test -f published/medres.duckdb || { echo "medres: published/ is missing: running make build first"; $(MAKE) --no-print-directory build; }
 	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.explorer --published published --out reports/explorer
+
+heat-export: venv  ## the HEAT lens's data as a WHO HEAT Plus upload file, checked against the template's rules: reports/heat_plus/medres_heat_plus.csv
+	$(CHECK_PUBLISHED_SETTINGS)
+	$(BIN)/python -m medres.heat_export --published published --out reports/heat_plus/medres_heat_plus.csv
 
 browser-test: venv  ## render the report, the dbt docs and the explorer in headless Chromium; refreshes docs/images/
 	scripts/install_chromium.sh

@@ -101,6 +101,19 @@ medres_inequality_alpha: {type: number, min_exclusive: 0, max_exclusive: 1}
 medres_fudan_edition: {type: integer, min: 2009, max: 2100, nullable: true}
 medres_fudan_ranking_size: {type: integer, min: 1}
 medres_city_beds_ratio_band: {type: mapping, fields: {min: {type: number, min: 0}, max: {type: number, min_exclusive: 0}}}
+medres_heat_reference_subgroup: {type: string, nullable: true}
+medres_heat_simple_pair: {type: string, values: [range, reference]}
+medres_heat_sii_model: {type: string, values: [poisson, logit, linear]}
+medres_heat_clip_impact: {type: boolean}
+medres_spatial_island_links: {type: list, items: {type: mapping, fields: {from: {type: string}, to: {type: string}}}}
+medres_spatial_indicators: {type: list, min_length: 1, unique: true, items: {type: string, values: [beds_per_1000, institutions_per_10k, health_workforce_per_1000, health_expenditure_per_capita_yuan]}}
+medres_spatial_permutations: {type: integer, min: 99, max: 99999}
+medres_spatial_seed: {type: integer, min: 0}
+medres_spatial_alpha: {type: number, min_exclusive: 0, max_exclusive: 1}
+medres_spatial_fdr: {type: boolean}
+medres_target_trend_years: {type: integer, min: 3, max: 20}
+medres_target_interval: {type: number, min_exclusive: 0, max_exclusive: 1}
+medres_target_horizon: {type: integer, min: 2000, max: 2200}
 {%- endset -%}
 {{ return(fromyaml(spec_yaml)) }}
 {% endmacro %}

@@ -152,7 +152,7 @@ def test_report_renders_in_chromium(page, serve, generated_report, images):
         "Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth, "
         "i.naturalHeight])"
     )
-    assert len(images) == len(report.figures.FIGURE_MARTS) == 13  # every figure once
+    assert len(images) == len(report.figures.FIGURE_MARTS) == 15  # every figure once
     assert all(width > 0 and height > 0 for _, width, height in images), images
     # The difference flags are rendered and visible: Table 8's Beijing RSR differs.
     beijing = page.evaluate(

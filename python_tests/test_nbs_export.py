@@ -15,6 +15,7 @@ SEEDS = {
     "Number_of_Beds_in_Health_Care_Institutions(10000_units).csv": ("nbs_beds", "beds_10k"),
     "Number_of_Medical_Technical_Personnel(10000 persons).csv": (
         "nbs_health_technicians", "health_technicians_10k"),
+    "Per_Capita_Gross_Regional_Product(yuan_person).csv": ("nbs_gdp_per_capita", "gdp_per_capita_yuan"),
 }
 
 spec = importlib.util.spec_from_file_location("nbs_export_to_seed", ROOT / "scripts" / "nbs_export_to_seed.py")
@@ -71,3 +72,11 @@ def test_an_unknown_province_name_stops_the_converter(tmp_path):
     export.write_text(original.replace("Inner Mongolia,", "Nei Mongol,"), encoding="utf-8")
     with pytest.raises(converter.ExportError, match=r"province name\(s\) \['Nei Mongol'\] are not in"):
         converter.convert(export, "beds_10k", [], False)
+
+
+def test_per_capita_grp_seed_holds_the_exports_values():
+    with (ROOT / "seeds" / "nbs" / "nbs_gdp_per_capita.csv").open(encoding="utf-8") as handle:
+        rows = {(r["year"], r["region_code"]): r["gdp_per_capita_yuan"] for r in csv.DictReader(handle)}
+    assert len(rows) == 31 * 9
+    assert rows[("2020", "110000")] == "175856" and rows[("2024", "620000")] == "52825"
+    assert rows[("2016", "520000")] == "32505"

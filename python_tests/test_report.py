@@ -102,7 +102,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 14
+    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 16
     for src in parsed.images:
         assert (out / src).exists(), src
 
@@ -414,7 +414,7 @@ def test_sections_are_functions_in_page_order(built):
     _, page, _ = built
     anchors = [anchor for anchor, _, _ in report.SECTIONS]
     assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time",
-                       "inequality", "city-panel", "errata"]
+                       "inequality", "city-panel", "heat", "spatial", "targets", "errata"]
     positions = [page.index(f'<section id="{a}">') for a in anchors]
     assert positions == sorted(positions)
 

@@ -94,6 +94,8 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
     "gini_over_years": ("fct_inequality_jackknife", "dim_build_settings"),
     "agglomeration": ("fct_province_agglomeration", "dim_provinces", "dim_build_settings"),
     "city_within_province_share": ("fct_city_inequality_theil", "fct_city_inequality_gini"),
+    "heat_measures": ("fct_heat_measures", "dim_build_settings"),
+    "map_lisa_clusters": ("fct_spatial_lisa", "fct_spatial_moran", "dim_build_settings"),
 }
 #: The build settings (dbt vars) each figure depends on; its credit line states their values.
 FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -115,6 +117,9 @@ FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
     "theil_over_years": ("medres_population_basis", "medres_inequality_groupings"),
     "gini_over_years": ("medres_population_basis",),
     "agglomeration": ("medres_population_basis",),
+    "heat_measures": ("medres_population_basis", "medres_heat_sii_model"),
+    "map_lisa_clusters": ("medres_spatial_island_links", "medres_spatial_permutations",
+                          "medres_spatial_seed", "medres_spatial_alpha", "medres_spatial_fdr"),
 }
 #: Labels of the inequality lens's resources (var medres_inequality_resources).
 RESOURCE_LABELS = {
@@ -1074,6 +1079,83 @@ def city_within_share_figure(marts: Marts, out: Path, theil_form: str = "theil_t
     return FigureResult(CITY_FIGURE, "City panel: nested Theil parts", _save(fig, Path(out), CITY_FIGURE))
 
 
+# --- Toolkit (issue 23): HEAT summary measures and LISA clusters --------------------------------
+
+#: Indicators of the HEAT and spatial figures, with their labels.
+TOOLKIT_INDICATORS = {
+    "beds_per_1000": "beds per 1,000",
+    "institutions_per_10k": "institutions per 10,000",
+    "health_workforce_per_1000": "health workforce per 1,000",
+}
+LISA_COLORS = {"High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61",
+               "Low-High": "#abd9e9", "Not significant": "#eeeeee"}
+
+
+def heat_measures_figure(marts: Marts, out: Path) -> FigureResult:
+    """Three HEAT summary measures of the provinces by year: COV (weighted, relative), TI
+    (Theil T x 1000) and RII (ordered by per-capita gross regional product)."""
+    heat = marts("fct_heat_measures")
+    heat = heat[heat["level"] == "province"]
+    measures = [("COV", "COV (BGSD / μ × 100)"), ("TI", "Theil index × 1000 (TI)"),
+                ("RII", "RII (provinces ranked by GRP per capita)")]
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.0), squeeze=False)
+    for ax, (measure, title) in zip(axes[0], measures):
+        for indicator, label in TOOLKIT_INDICATORS.items():
+            rows = heat[(heat["measure"] == measure) & (heat["indicator"] == indicator)].sort_values("year")
+            if not rows.empty:
+                ax.plot(rows["year"], rows["measure_value"], marker="o", markersize=3, label=label)
+        if measure == "RII":
+            ax.axhline(1, color="#777777", linewidth=0.8, linestyle="--")
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.25)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("HEAT summary measures of inequality between provinces", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.93))
+    _credit(fig, "Source: medres fct_heat_measures (WHO HEAT technical notes v6.0). "
+                 f"{settings_line(marts, 'heat_measures')}")
+    return FigureResult("heat_measures", "HEAT summary measures", _save(fig, out, "heat_measures"))
+
+
+def map_lisa_clusters_figure(marts: Marts, year: int, out: Path, provinces: list[Province],
+                             indicator: str = "beds_per_1000") -> FigureResult:
+    """Map of the local Moran (LISA) clusters of one indicator in ``year``."""
+    lisa = marts("fct_spatial_lisa")
+    rows = lisa[(lisa["year"] == year) & (lisa["indicator"] == indicator)]
+    moran = marts("fct_spatial_moran")
+    glob = moran[(moran["year"] == year) & (moran["indicator"] == indicator)]
+    colors = {r.region_code: LISA_COLORS[r.cluster] for r in rows.itertuples()}
+    label = TOOLKIT_INDICATORS.get(indicator, indicator)
+    fig, ax = _map_figure(f"LISA clusters of {label} people, {year}")
+    drawn = draw_choropleth(ax, provinces, colors)
+    # Provinces whose local p-value passes alpha but not the FDR bound: hatched, with their quadrant.
+    alpha = float(build_settings(marts).get("medres_spatial_alpha", 0.05))
+    raw = rows[(rows["p_permutation"] <= alpha) & ~rows["is_significant"]]
+    quadrant_names = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+    for province in provinces:
+        hit = raw[raw["region_code"] == province.code]
+        if not hit.empty:
+            ax.add_patch(PathPatch(province.path, facecolor="none", edgecolor="#555555",
+                                   hatch="////", linewidth=0.3))
+            ax.annotate(quadrant_names[int(hit["quadrant"].iloc[0])], province.label, fontsize=6,
+                        ha="center", va="center", color="#111111")
+    counts = rows["cluster"].value_counts()
+    handles = [Patch(facecolor=color, edgecolor="#999999", label=f"{name} ({int(counts.get(name, 0))})")
+               for name, color in LISA_COLORS.items()]
+    handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="////",
+                         label=f"p ≤ {alpha:g} before FDR control ({len(raw)}; quadrant labelled)"))
+    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
+    if not glob.empty:
+        g = glob.iloc[0]
+        ax.text(0.99, 0.02, f"Global Moran's I = {g.moran_i:.3f} (pseudo p = {g.p_permutation:.3f})",
+                transform=ax.transAxes, ha="right", fontsize=7)
+    _credit(fig, "Source: medres fct_spatial_lisa (esda.Moran_Local, queen contiguity, Hainan linked "
+                 "to Guangdong). Boundaries: DataV.GeoAtlas via lqb-zh/geojson-chinadata, illustrative. "
+                 f"{settings_line(marts, 'map_lisa_clusters')}")
+    return FigureResult("map_lisa_clusters", "LISA cluster map", _save(fig, out, "map_lisa_clusters"),
+                        provinces_drawn=drawn)
+
+
 def generate(marts: Marts, out: Path, year: int | None = None,
              geojson: Path | None = None) -> list[FigureResult]:
     """Draw every figure from the published ``marts`` into ``out``; return what was drawn.
@@ -1102,6 +1184,8 @@ def generate(marts: Marts, out: Path, year: int | None = None,
         gini_over_years_figure(marts, out),
         agglomeration_figure(marts, year, out),
         city_within_share_figure(marts, out),
+        heat_measures_figure(marts, out),
+        map_lisa_clusters_figure(marts, year, out, provinces),
     ]
 
 

@@ -1470,6 +1470,91 @@ def errata_section(context: Context) -> str:
     return "".join(parts)
 
 
+# --- Toolkit (issue 23): HEAT summary measures, spatial autocorrelation, plan targets ----------
+
+HEAT_TABLE_MEASURES = ("D", "R", "BGSD", "COV", "MDMW", "IDISW", "TI", "MLD", "PAR", "PAF",
+                       "ACI", "RCI", "SII", "RII")
+
+
+def heat_section(context: Context) -> str:
+    heat = context.marts("fct_heat_measures")
+    rows = heat[(heat["level"] == "province") & (heat["year"] == context.year)]
+    indicators = [i for i in figures.TOOLKIT_INDICATORS if (rows["indicator"] == i).any()]
+    table = Table("heat-measures", f"HEAT summary measures between provinces, {context.year} "
+                                   "(fct_heat_measures)",
+                  ["Measure", *[figures.TOOLKIT_INDICATORS[i] for i in indicators]],
+                  note="μ = population-weighted average (national ratio of sums); TI/MLD = Theil "
+                       "T/L × 1000; COV, IDISW, PAF, RCI in %; ordered measures rank provinces by "
+                       "per-capita gross regional product (NBS). PAR/PAF are 0 when the reference "
+                       "province (Beijing) is below μ. Definitions: docs/toolkit.md.")
+    for measure in HEAT_TABLE_MEASURES:
+        values = rows[rows["measure"] == measure].set_index("indicator")["measure_value"]
+        table.rows.append([Cell(measure), *[cell(values.get(i), 3) for i in indicators]])
+    return "".join([
+        figure_html(context, "heat_measures", "HEAT summary measures of the provinces by year"),
+        table.render(),
+    ])
+
+
+def spatial_section(context: Context) -> str:
+    moran = context.marts("fct_spatial_moran")
+    lisa = context.marts("fct_spatial_lisa")
+    table = Table("spatial-moran", "Global Moran's I of the per-capita indicators by year "
+                                   "(fct_spatial_moran; queen contiguity, row-standardised)",
+                  ["Year", "Indicator", "Moran's I", "E[I]", "z (normal)", "pseudo p"])
+    for row in moran.sort_values(["indicator", "year"]).itertuples(index=False):
+        table.rows.append([Cell(str(int(row.year))), Cell(row.indicator), cell(row.moran_i, 3),
+                           cell(row.expected_i, 3), cell(row.z_normal, 2), cell(row.p_permutation, 3)])
+    clusters = lisa[(lisa["year"] == context.year) & (lisa["cluster"] != "Not significant")]
+    listed = Table("spatial-lisa", f"Provinces in a significant LISA cluster, {context.year} "
+                                   "(fct_spatial_lisa, FDR-controlled)",
+                   ["Indicator", "Province", "Cluster", "Local I", "pseudo p"],
+                   note="No province is listed when no local statistic passes the false-discovery-rate bound.")
+    names = context.marts("dim_provinces").drop_duplicates("region_code").set_index("region_code")["province_en"]
+    for row in clusters.sort_values(["indicator", "region_code"]).itertuples(index=False):
+        listed.rows.append([Cell(row.indicator), Cell(names.get(row.region_code, row.region_code)),
+                            Cell(row.cluster), cell(row.local_i, 3), cell(row.p_permutation, 3)])
+    return "".join([
+        figure_html(context, "map_lisa_clusters", f"LISA clusters of beds per 1,000 people ({context.year})"),
+        table.render(),
+        listed.render(),
+    ])
+
+
+def targets_section(context: Context) -> str:
+    targets = context.marts("fct_plan_targets")
+    plans = Table("plan-targets", "National plan targets (fct_plan_targets; sources in seeds/SOURCES.md)",
+                  ["Target", "Plan", "Due", "Value", "Unit", "Evaluable"])
+    for row in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
+        plans.rows.append([Cell(row.indicator), Cell(row.document), Cell(str(int(row.target_year))),
+                           cell(row.target_value, 2), Cell(row.unit),
+                           Cell("yes" if row.is_evaluable else "no: medres does not hold the indicator")])
+    projections = context.marts("fct_target_projections")
+    names = context.marts("dim_provinces").drop_duplicates("region_code").set_index("region_code")["province_en"]
+    table = Table("target-projections", "Provinces below an evaluable target in their latest year, and "
+                                        "when the recent linear pace reaches it (fct_target_projections)",
+                  ["Province", "Target", "Latest year", "Value", "Gap", "Slope / year",
+                   "Projected year", "Interval"],
+                  note="OLS line over the last years (var medres_target_trend_years); the interval is "
+                       "the years the confidence band of the line reaches the target (— = not by the "
+                       "horizon). A reading of the recent pace, not a forecast.")
+    below = projections[projections["status"] != "reached"].sort_values(["target_id", "gap"])
+    for row in below.itertuples(index=False):
+        def year(value: object) -> str:
+            return "—" if pd.isna(value) else str(int(value))
+        table.rows.append([
+            Cell(names.get(row.region_code, row.region_code)), Cell(row.target_id),
+            Cell(str(int(row.latest_year))), cell(row.latest_value, 2), cell(row.gap, 2),
+            cell(row.slope_per_year, 3),
+            Cell(year(row.projected_year) if row.status == "projected" else row.status),
+            Cell(f"{year(row.projected_year_early)}–{year(row.projected_year_late)}"),
+        ])
+    reached = int((projections["status"] == "reached").sum())
+    summary = (f"<p>{reached} of {len(projections)} province-target pairs are at or above the "
+               "target in their latest year.</p>")
+    return "".join([plans.render(), summary, table.render()])
+
+
 #: The report's sections in page order: (anchor id, heading, function of the context → HTML).
 #: A new section is one function and one entry here.
 SECTIONS: list[tuple[str, str, object]] = [
@@ -1481,6 +1566,9 @@ SECTIONS: list[tuple[str, str, object]] = [
     ("change-over-time", "Change over time", trend_section),
     ("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)", inequality_section),
     ("city-panel", "Below the provinces: inequality between cities", city_section),
+    ("heat", "HEAT summary measures of inequality (WHO HEAT)", heat_section),
+    ("spatial", "Spatial autocorrelation: Moran's I and LISA clusters", spatial_section),
+    ("targets", "National plan targets: gaps and projected attainment", targets_section),
     ("errata", "Errata: inconsistencies in the study", errata_section),
 ]
 
