@@ -805,7 +805,8 @@ def city_recurring_table(context: Context, first: int, last: int) -> Table:
 
 # --- Findings -----------------------------------------------------------------------------------
 
-#: The rows of the findings summary: (label, how to read the value from the marts, decimals).
+#: The findings summary's rows: national per-capita indicators (fct_province_per_capita columns)
+#: and the resources whose Gini against population it states.
 FINDINGS_PER_CAPITA = ("beds_per_1000", "institutions_per_10k", "health_workforce_per_1000")
 FINDINGS_GINI_RESOURCES = ("health_technicians_10k", "beds_10k")
 
