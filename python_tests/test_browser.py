@@ -148,12 +148,15 @@ def test_report_renders_in_chromium(page, serve, generated_report, images):
     for table_id, rows in EXPECTED_ROWS.items():
         assert tables.get(table_id) == rows, (table_id, tables.get(table_id))
     assert tables["quality-scores"] == 31
-    images = page.evaluate(
+    loaded = page.evaluate(
         "Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth, "
         "i.naturalHeight])"
     )
-    assert len(images) == len(report.figures.FIGURE_MARTS) == 15  # every figure once
-    assert all(width > 0 and height > 0 for _, width, height in images), images
+    assert len(loaded) == len(report.figures.FIGURE_MARTS) == 16  # every figure once
+    assert all(width > 0 and height > 0 for _, width, height in loaded), loaded
+    # The page leads with the findings: the first section after the title is the summary.
+    assert page.evaluate("document.querySelector('main > section').id") == "findings"
+    assert page.evaluate("document.querySelector('#findings-summary tbody').rows.length") == 6
     # The difference flags are rendered and visible: Table 8's Beijing RSR differs.
     beijing = page.evaluate(
         "(() => { const row = Array.from(document.querySelectorAll('#table-8 tbody tr'))"

@@ -1,5 +1,6 @@
-"""The HTML report: tables with the expected rows, difference flags where expected, errata,
-escaping, offline (no external URL, no script)."""
+"""The HTML report: the findings first (numbers of the marts), tables with the expected rows,
+difference flags where expected, errata, escaping, offline (no external URL, no script), HTML only
+in the templates."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import markupsafe
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from conftest import PIPELINE, ProjectCopy, copy_project
 
 from medres import report, settings
 from medres.figures import MissingMartError
+from medres.study import STUDY_YEAR, TOTAL_COLUMNS, differs
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference" / "study_2020"
@@ -168,7 +170,7 @@ def test_table1_groups_match_under_the_renumbering(built, published):
     _, _, parsed = built
     flagged = [r[0][0] for r in parsed.tables["table-1"] if "diff" in r[-1][1]]
     clusters = report.Marts(published)("fct_province_clusters")
-    chosen = clusters[clusters["is_chosen_k"].astype(bool) & (clusters["year"] == report.STUDY_YEAR)]
+    chosen = clusters[clusters["is_chosen_k"].astype(bool) & (clusters["year"] == STUDY_YEAR)]
     assert len(chosen) == 31
     study = pd.read_csv(REFERENCE / "table1_groups.csv")
     merged = study.merge(chosen, on="province_en")
@@ -179,7 +181,7 @@ def test_table1_groups_match_under_the_renumbering(built, published):
 def test_table9_r_text_and_r_squared(built, published):
     _, _, parsed = built
     regression = report.Marts(published)("fct_rsr_regression")
-    fit = regression[(regression["year"] == report.STUDY_YEAR)
+    fit = regression[(regression["year"] == STUDY_YEAR)
                      & regression["used_for_grading"].astype(bool)].iloc[0]
     r_text = row_of(parsed.tables["table-9"], "r_text")
     r_squared = row_of(parsed.tables["table-9"], "r_squared")
@@ -199,7 +201,7 @@ def test_errata_list_the_known_inconsistencies(built):
                      "557.48 billion", "5,574.83", "1.2 trillion", "12,098.65",
                      "the fourth level", "Ningxia", "more than 77000", "42,016",
                      "Total health expenses (Billion)"):
-        assert evidence in errata or report.esc(evidence) in errata, evidence
+        assert evidence in errata or markupsafe.escape(evidence) in errata, evidence
     # R3 is health technicians in every year now: the old deviation note (R3 = health personnel)
     # is gone from the whole page, not only from the errata.
     per_capita = page[page.index('<section id="per-capita">'):page.index('<section id="quality">')]
@@ -211,15 +213,24 @@ def test_offline_and_escaped(built):
     _, page, parsed = built
     assert parsed.scripts == 0
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "no external resources"
-    assert "<Study" not in page and "&#x27;" in page  # quotes in text are escaped
+    assert "<Study" not in page and "&#39;" in page  # quotes in values are escaped (Jinja2)
 
 
 def test_cell_escaping_and_diff_rule():
-    rendered = report.Cell("<b>&", diff=True).render()
-    assert "&lt;b&gt;&amp;" in rendered and 'class="diff"' in rendered and "≠" in rendered
-    assert report.differs(0.64, 0.6449, 2) is False
-    assert report.differs(0.64, 0.58, 2) is True
-    assert report.differs(3.2, 3.2, 1) is False
+    macros = report.template_environment().get_template("macros.html.j2").module
+    rendered = str(macros.cell(report.Cell("<b>&", diff=True)))
+    assert rendered == ('<td class="diff" data-diff="1" title="differs from the printed value">'
+                        '&lt;b&gt;&amp; <span class="flag" aria-label="differs">≠</span></td>')
+    assert differs(0.64, 0.6449, 2) is False
+    assert differs(0.64, 0.58, 2) is True
+    assert differs(3.2, 3.2, 1) is False
+
+
+def test_html_is_only_in_the_templates():
+    """The renderer computes values; every tag is written in templates/report/ (autoescaped)."""
+    source = (ROOT / "src" / "medres" / "report.py").read_text(encoding="utf-8")
+    assert not re.findall(r"<(?:p|td|tr|table|section|figure|div|span|li|code|strong)\b", source)
+    assert report.template_environment().autoescape is True
 
 
 def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
@@ -238,11 +249,11 @@ def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
                          ("yearbook/yearbook_health_expenditure",
                           "health_expenditure_per_capita_yuan")):
         series = pd.read_csv(ROOT / "seeds" / f"{file}.csv", dtype={"region_code": str})
-        series = series[series["year"] == report.STUDY_YEAR]
+        series = series[series["year"] == STUDY_YEAR]
         seed = seed.merge(series[["region_code", column]], on="region_code")
     merged = totals.merge(seed, on="province_en", suffixes=("_study", "_seed"))
     assert len(merged) == 31
-    for column, _, decimals in report.TOTAL_COLUMNS:
+    for column, _, decimals in TOTAL_COLUMNS:
         gap = (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max()
         assert gap <= 0.5 * 10 ** -decimals + 1e-9, column
     grades = pd.read_csv(REFERENCE / "table11_grades.csv")
@@ -251,15 +262,6 @@ def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
 
 
 # --- Build settings and the lowest grade -------------------------------------------------------
-
-
-def test_study_settings_are_the_dbt_project_defaults():
-    """STUDY_SETTINGS (what a comparison requires) must stay the documented defaults."""
-    defaults = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
-    for name, value in report.STUDY_SETTINGS.items():
-        assert defaults[name] == value, name
-    for names in report.COMPARISON_SETTINGS.values():
-        assert set(names) <= set(report.STUDY_SETTINGS)
 
 
 def test_report_states_its_build_settings(built, published):
@@ -292,7 +294,7 @@ def test_lowest_grade_has_no_bound_instead_of_a_blank(built):
 def test_results_state_the_computed_grade_agreement(built, published):
     _, page, parsed = built
     rsr = report.Marts(published)("fct_province_rsr")
-    ours = rsr[rsr["year"] == report.STUDY_YEAR][["province_en", "grade"]]
+    ours = rsr[rsr["year"] == STUDY_YEAR][["province_en", "grade"]]
     study = pd.read_csv(REFERENCE / "table11_grades.csv").merge(ours, on="province_en",
                                                                  suffixes=("_study", "_ours"))
     agree = int((study["grade_study"] == study["grade_ours"]).sum())
@@ -411,12 +413,72 @@ def test_trend_quality_by_edition_from_the_fudan_seeds(built):
 
 
 def test_sections_are_functions_in_page_order(built):
+    """Findings first, then the lenses, the errata, and the settings and provenance last; each
+    section is one function and one template."""
     _, page, _ = built
-    anchors = [anchor for anchor, _, _ in report.SECTIONS]
-    assert anchors == ["settings", "totals", "per-capita", "quality", "change-over-time",
-                       "inequality", "city-panel", "heat", "spatial", "targets", "errata"]
+    anchors = [section.anchor for section in report.SECTIONS]
+    assert anchors == ["findings", "totals", "per-capita", "quality", "change-over-time",
+                       "inequality", "city-panel", "heat", "spatial", "targets", "errata",
+                       "settings"]
     positions = [page.index(f'<section id="{a}">') for a in anchors]
     assert positions == sorted(positions)
+    for section in report.SECTIONS:
+        assert (report.TEMPLATES / section.template).is_file(), section.template
+
+
+def signed(value: float, decimals: int) -> str:
+    """A change as the findings summary prints it: +0.20, −0.006 (minus sign), ±0.000."""
+    if round(value, decimals) == 0:
+        return f"±{0:.{decimals}f}"
+    return f"{value:+,.{decimals}f}".replace("-", "−")
+
+
+def test_report_opens_with_the_findings_summary_of_the_marts(built, published):
+    """The first section after the title is the findings summary; its values and changes are
+    the marts' (recomputed here with SQL over the published Parquet files)."""
+    _, page, parsed = built
+    after_title = page[page.index("</h1>"):]
+    assert re.search(r'<section id="([^"]+)"', after_title).group(1) == "findings"
+    assert after_title.index('<section id="findings">') < after_title.index('id="build-settings"')
+    parquet = published / "parquet"
+    with duckdb.connect() as connection:
+        national = dict(connection.execute(
+            "select year, sum(beds_per_1000 * population_10k) / sum(population_10k) "
+            "from read_parquet(?) group by year", [str(parquet / "fct_province_per_capita.parquet")]
+        ).fetchall())
+        gini = dict(connection.execute(
+            "select year, gini from read_parquet(?) where resource = 'health_technicians_10k' "
+            "and weight_basis = 'population'", [str(parquet / "fct_inequality_gini.parquet")]
+        ).fetchall())
+        between = dict(connection.execute(
+            "select year, contribution_pct from read_parquet(?) where resource = "
+            "'health_technicians_10k' and theil_form = 'theil_t' and grouping = 'region_3' "
+            "and component = 'between'", [str(parquet / "fct_inequality_theil.parquet")]).fetchall())
+        grades = connection.execute(
+            "select count(*) filter (where a.grade <> b.grade), count(*) from read_parquet(?) a "
+            "join read_parquet(?) b using (province_en) where a.year = 2020 and b.year = 2019",
+            [str(parquet / "fct_province_rsr.parquet")] * 2).fetchone()
+    assert parsed.headers["findings-summary"] == ["Result", "2020", "2019", "Change since 2019",
+                                                  "2016", "Change since 2016"]
+    rows = {r[0][0]: [c[0] for c in r[1:]] for r in parsed.tables["findings-summary"]}
+    for label, values, decimals in (
+            ("R1 beds per 1,000 people", national, 2),
+            ("Gini of health technicians against population", gini, 3),
+            ("Share of the Theil T of health technicians between East, Central and West (%)",
+             between, 1)):
+        assert rows[label] == [f"{values[2020]:.{decimals}f}", f"{values[2019]:.{decimals}f}",
+                               signed(values[2020] - values[2019], decimals),
+                               f"{values[2016]:.{decimals}f}",
+                               signed(values[2020] - values[2016], decimals)], label
+    assert rows["R1 beds per 1,000 people"][:3] == ["6.45", "6.25", "+0.20"]
+    assert rows["Gini of health technicians against population"][0] == "0.057"
+    findings = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page[page.index('<section id="findings">'):
+                                                               page.index('<section id="totals">')]))
+    assert grades == (13, 31)
+    assert f"RSR grades: {grades[0]} of {grades[1]} provinces have another grade in 2020 than in 2019" in findings
+    assert "20 of 31 RSR grades agree with its Table 11" in findings
+    errata_items = page[page.index('<ol class="errata">'):].split("</ol>")[0].count("<li>")
+    assert f"hold {errata_items} inconsistencies" in findings and errata_items == 12
 
 
 # --- A build with non-study settings -----------------------------------------------------------

@@ -1,91 +1,64 @@
-"""The HTML report: the three lenses, the study's tables beside medres's values, and errata.
+"""The HTML report: what the published marts show first, then the three lenses, the study's
+tables beside medres's values and its errata, and the settings and provenance last.
 
 ``python -m medres.report --published published --out reports`` draws the figures
 (:mod:`medres.figures`) into ``<out>/figures/`` and writes ``<out>/index.html``. It reads the
-published marts only, plus the transcription of the study's printed tables in
-``reference/study_2020/`` (see its README). The page is static and self-contained apart from its
-own figure files: no script, no CDN, no web font, so it works offline. Every value is HTML-escaped.
+published marts and the study's printed tables (:func:`medres.study.load_study_tables`). The page
+is static and self-contained apart from its own figure files: no script, no CDN, no web font, so
+it works offline.
+
+The HTML comes from the Jinja2 templates in ``templates/report/`` (autoescaped): ``page.html.j2``
+lays out the page, ``macros.html.j2`` renders the building blocks of this module (:class:`Table`
+of :class:`Cell`, :class:`Figure`, :class:`SettingsNote`, :class:`Comparison`) and
+``sections/<anchor>.html.j2`` renders one section. Python code here only computes values.
+
+Adding a section:
+
+1. write a function ``def my_section(context: Context) -> dict`` returning what the section
+   shows (numbers, :class:`Table`, :class:`Figure`, :class:`Comparison` objects);
+2. write its template ``templates/report/sections/<anchor>.html.j2``: it receives that dict as
+   ``data`` (``{% import "macros.html.j2" as m %}`` then ``{{ m.table(data.my_table) }}``);
+3. add ``Section("<anchor>", "Title", my_section)`` to :data:`SECTIONS` where it belongs.
 
 Every comparison cell whose medres value differs from the printed value (compared at the printed
-precision) gets the CSS class ``diff`` and a visible mark ``≠``; every such row gets ``has-diff``.
-
-The report states the settings the marts were built with (``dim_build_settings``) and compares a
-study table only when the settings that table depends on (:data:`COMPARISON_SETTINGS`) are the
-study's (:data:`STUDY_SETTINGS`); otherwise the table is replaced by a note naming the settings
-that differ. Each section is one function of :data:`SECTIONS` (id, title, function).
+precision, :func:`medres.study.differs`) gets the CSS class ``diff`` and a visible mark ``≠``;
+every such row gets ``has-diff``. A study table is compared only when the settings it depends on
+(:data:`medres.study.COMPARISON_SETTINGS`) are the study's (:func:`medres.study.study_settings`);
+otherwise a note naming the settings that differ replaces it.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import numpy as np
 import pandas as pd
 
-from medres import figures, rsr
+from medres import errata, figures
 from medres.figures import Marts, MissingMartError
 from medres.publish import write_atomically
+from medres.study import (
+    COMPARISON_SETTINGS,
+    REFERENCE,
+    STUDY,
+    STUDY_YEAR,
+    TOTAL_COLUMNS,
+    differs,
+    load_study_tables,
+    printed_rank_rsr,
+    study_settings,
+)
 
-#: The study's printed tables, transcribed (a project file: see figures.project_file).
-REFERENCE = Path("reference") / "study_2020"
-STUDY = ("Yao, Yu, Zhang: Whether the Distribution of Medical Resources among Provinces is "
-         "Balanced, Int. J. Frontiers in Medicine 5(5), 2023 (data year 2020)")
-#: The data year of the study: its printed tables are compared with medres's values of this year.
-STUDY_YEAR = 2020
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 DIFF_MARK = "≠"
 #: How a missing lower cut-off (the worst grade's; null in the marts) is shown.
 NO_BOUND = "none (−∞)"
-TOTAL_COLUMNS = [
-    ("institutions", "Institutions", 0),
-    ("health_personnel_10k", "Health personnel (10k)", 1),
-    ("beds_10k", "Beds (10k)", 1),
-    ("health_expenditure_per_capita_yuan", "Health expenditure per capita (yuan)", 1),
-]
-#: The study's choices: the default value of each dbt var (dbt_project.yml; a test keeps them
-#: equal). A comparison with a printed table is only made when the build used these values.
-STUDY_SETTINGS: dict[str, object] = {
-    "medres_population_basis": "yearend",
-    "medres_rsr_indicators": [
-        {"name": "r1", "column": "beds_per_1000", "direction": "positive", "weight": 1},
-        {"name": "r2", "column": "institutions_per_10k", "direction": "positive", "weight": 1},
-        {"name": "r3", "column": "health_workforce_per_1000", "direction": "positive", "weight": 1},
-        {"name": "r4", "column": "health_expenditure_per_capita_yuan", "direction": "positive",
-         "weight": 1},
-    ],
-    "medres_rsr_weighting": "configured",
-    "medres_rsr_grades": 5,
-    "medres_rsr_fit_rows": "all",
-    "medres_rsr_grade_on": "fitted",
-    "medres_rsr_alpha": 0.05,
-    "medres_rsr_force": False,
-    "medres_cluster_columns": ["institutions", "health_personnel_10k", "beds_10k",
-                               "health_expenditure_per_capita_yuan"],
-    "medres_cluster_standardize": "z",
-    "medres_cluster_linkage": "average",
-    "medres_cluster_metric": "sqeuclidean",
-    "medres_cluster_k": 5,
-    "medres_fudan_ranking_size": 100,
-}
-_CLUSTERING = ("medres_cluster_columns", "medres_cluster_standardize", "medres_cluster_linkage",
-               "medres_cluster_metric", "medres_cluster_k")
-_RANKS = ("medres_population_basis", "medres_rsr_indicators")
-_FIT = (*_RANKS, "medres_rsr_weighting", "medres_rsr_fit_rows")
-#: The settings each comparison with a printed table depends on.
-COMPARISON_SETTINGS: dict[str, tuple[str, ...]] = {
-    "table-1": _CLUSTERING,
-    "tables-2-6": _CLUSTERING,
-    "table-8": _RANKS,
-    "table-9": _FIT,
-    "table-10": (*_FIT, "medres_rsr_grades"),
-    "table-11": (*_FIT, "medres_rsr_grades", "medres_rsr_grade_on", "medres_rsr_alpha",
-                 "medres_rsr_force"),
-    "quality-claims": ("medres_fudan_ranking_size",),
-}
 #: A setting absent from dim_build_settings (a build older than the mart).
 UNRECORDED = object()
 REPORT_MARTS = (
@@ -96,17 +69,12 @@ REPORT_MARTS = (
     "fct_province_quality_scores", "fct_inequality_gini", "fct_inequality_theil",
     "fct_inequality_theil_groups", "fct_province_agglomeration", "fct_indicator_dispersion",
     "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
-    "fct_city_province_coverage", "fct_inequality_theil_permutation", "fct_inequality_jackknife",
-    "fct_rsr_grade_robustness", "fct_rsr_fit_diagnostics",
+    "fct_city_province_coverage",
 )
 
 
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def fmt(value: object, decimals: int | None = None) -> str:
-    """Number formatting for the tables; '' for missing."""
+    """Number formatting for tables and text (the templates' ``number`` filter); '–' if missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, (bool, np.bool_)):
@@ -120,20 +88,17 @@ def fmt(value: object, decimals: int | None = None) -> str:
     return str(value)
 
 
-def differs(printed: object, ours: object, decimals: int) -> bool:
-    """True when ``ours`` rounded to the printed precision is not the printed value."""
-    if printed is None or ours is None:
-        return printed is not ours
-    try:
-        p, o = float(printed), float(ours)
-    except (TypeError, ValueError):
-        return str(printed) != str(ours)
-    if math.isnan(p) or math.isnan(o):
-        return math.isnan(p) != math.isnan(o)
-    return abs(round(o, decimals) - round(p, decimals)) > 10 ** (-decimals) / 2
+def signed(value: object, decimals: int) -> str:
+    """A change with its sign (+0.12, −0.03); '–' if missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        return f"±{text}"
+    return f"+{text}" if value > 0 else f"−{text}"
 
 
-# --- HTML building -----------------------------------------------------------------------------
+# --- Building blocks (rendered by templates/report/macros.html.j2) ------------------------------
 
 
 @dataclass
@@ -143,15 +108,9 @@ class Cell:
     css: str = ""
     title: str = ""
 
-    def render(self, tag: str = "td") -> str:
-        classes = " ".join(c for c in (self.css, "diff" if self.diff else "") if c)
-        attributes = f' class="{esc(classes)}"' if classes else ""
-        if self.diff:
-            attributes += ' data-diff="1"'
-        if self.title or self.diff:
-            attributes += f' title="{esc(self.title or "differs from the printed value")}"'
-        mark = f' <span class="flag" aria-label="differs">{DIFF_MARK}</span>' if self.diff else ""
-        return f"<{tag}{attributes}>{esc(self.text)}{mark}</{tag}>"
+    @property
+    def classes(self) -> str:
+        return " ".join(c for c in (self.css, "diff" if self.diff else "") if c)
 
 
 def cell(value: object, decimals: int | None = None, **kwargs) -> Cell:
@@ -170,54 +129,56 @@ class Table:
     def diff_count(self) -> int:
         return sum(1 for row in self.rows for c in row if c.diff)
 
-    def render(self) -> str:
-        head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in self.headers)
-        body = []
-        for row in self.rows:
-            css = ' class="has-diff"' if any(c.diff for c in row) else ""
-            body.append(f"<tr{css}>" + "".join(c.render() for c in row) + "</tr>")
-        note = f'<p class="note">{esc(self.note)}</p>' if self.note else ""
-        diffs = self.diff_count
-        summary = (f'<p class="diff-summary">{diffs} value(s) differ from the printed ones '
-                   f'(marked {DIFF_MARK}).</p>' if diffs else "")
-        return (
-            f'<div class="table-wrap"><table id="{esc(self.table_id)}" '
-            f'data-rows="{len(self.rows)}"><caption>{esc(self.caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-            f"{summary}{note}"
-        )
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    caption: str
+    png: str
+    svg: str
 
 
-# --- Reference data ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SettingsNote:
+    """Why a comparison with the study is not made: ``differences`` names each setting whose
+    built value is not the study's."""
+
+    note_id: str
+    comparison: str
+    what: str
+    differences: str
 
 
-def load_reference(reference: Path) -> dict[str, pd.DataFrame]:
-    files = {
-        "table1": "table1_groups.csv",
-        "totals": "tables2_6_totals.csv",
-        "table8": "table8_rsr_ranks.csv",
-        "table9": "table9_regression.csv",
-        "table10": "table10_thresholds.csv",
-        "table11": "table11_grades.csv",
-    }
-    missing = [name for name in files.values() if not (reference / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"study transcription missing in {reference}: {missing}")
-    # Table 9 keeps its printed text so that its precision (0.990 has three decimals) survives.
-    dtypes = {"table9": {"printed_value": str}}
-    return {key: pd.read_csv(reference / name, dtype=dtypes.get(key)) for key, name in files.items()}
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison with printed tables: the tables, or the note saying why it is not made."""
+
+    note: SettingsNote | None
+    tables: list[Table]
 
 
-# --- Sections ----------------------------------------------------------------------------------
+def evidence_table(evidence: errata.Evidence) -> Table:
+    """An erratum's evidence as a table (its flagged cells marked ≠)."""
+    table = Table(evidence.table_id, evidence.caption, list(evidence.columns))
+    for row in evidence.rows.to_dict("records"):
+        flagged = bool(row[evidence.flag_source]) if evidence.flag_source else False
+        table.rows.append([cell(row[column], evidence.decimals.get(column),
+                                diff=flagged and column == evidence.flag_column)
+                           for column in evidence.columns])
+    return table
+
+
+# --- Context ------------------------------------------------------------------------------------
 
 
 @dataclass
 class Context:
-    """What the sections read: the marts, the study's printed tables, the report year (the lens
-    figures and tables) and the study's year (every comparison with the printed tables)."""
+    """What the sections read: the marts, the study's printed tables and settings, the report year
+    (the lens figures and tables) and the study's year (every comparison with the printed tables)."""
 
     marts: Marts
-    ref: dict[str, pd.DataFrame]
+    study_tables: dict[str, pd.DataFrame]
+    study_settings: dict[str, object]
     year: int
     figures: dict[str, figures.FigureResult]
     study_year: int = STUDY_YEAR
@@ -227,45 +188,49 @@ class Context:
         """The settings the marts were built with (dim_build_settings), parsed from JSON."""
         return figures.build_settings(self.marts)
 
+    @property
+    def years(self) -> list[int]:
+        """The years of the panel (dim_years)."""
+        return sorted(int(y) for y in self.marts("dim_years")["year"])
+
     def differing_settings(self, comparison: str) -> list[tuple[str, object, object]]:
         """(setting, built value, study value) for each setting ``comparison`` depends on whose
         built value is not the study's; a setting the build did not record counts as differing."""
         built = self.settings
-        return [(name, built.get(name, UNRECORDED), STUDY_SETTINGS[name])
+        return [(name, built.get(name, UNRECORDED), self.study_settings[name])
                 for name in COMPARISON_SETTINGS[comparison]
-                if built.get(name, UNRECORDED) != STUDY_SETTINGS[name]]
+                if built.get(name, UNRECORDED) != self.study_settings[name]]
+
+    def settings_note(self, comparison: str, what: str,
+                      note_id: str | None = None) -> SettingsNote | None:
+        """The note replacing a comparison whose settings differ from the study's (None if none
+        do); its id is ``note-<comparison>`` unless ``note_id`` is given."""
+        differing = self.differing_settings(comparison)
+        if not differing:
+            return None
+        differences = "; ".join(
+            f"{name} = {'not recorded' if built is UNRECORDED else figures.format_setting(built)}"
+            f" (the study: {figures.format_setting(study)})" for name, built, study in differing)
+        return SettingsNote(note_id or f"note-{comparison}", comparison, what, differences)
+
+    def comparison(self, comparison: str, what: str,
+                   tables: Callable[[], list[Table]]) -> Comparison:
+        """The comparison's tables, or the note naming the settings that differ."""
+        note = self.settings_note(comparison, what)
+        return Comparison(note, [] if note else tables())
+
+    def figure(self, name: str, caption: str) -> Figure:
+        files = self.figures[name].files
+        return Figure(name, caption, f"figures/{files['png'].name}", f"figures/{files['svg'].name}")
 
 
-def settings_note(context: Context, comparison: str, what: str, note_id: str | None = None) -> str:
-    """HTML note replacing a comparison whose settings differ from the study's ('' if none do);
-    its id is ``note-<comparison>`` unless ``note_id`` is given."""
-    differing = context.differing_settings(comparison)
-    if not differing:
-        return ""
-    text = "; ".join(
-        f"{name} = {'not recorded' if built is UNRECORDED else figures.format_setting(built)}"
-        f" (the study: {figures.format_setting(study)})" for name, built, study in differing)
-    return (f'<p class="settings-note" id="{esc(note_id or "note-" + comparison)}" '
-            f'data-comparison="{esc(comparison)}">{esc(what)} not compared with the study: the marts were built '
-            f"with {esc(text)}, so the printed values are not what these settings would "
-            "reproduce.</p>")
-
-
-def figure_html(context: Context, name: str, caption: str) -> str:
-    result = context.figures[name]
-    png = f"figures/{result.files['png'].name}"
-    svg = f"figures/{result.files['svg'].name}"
-    return (
-        f'<figure id="fig-{esc(name)}"><a href="{esc(svg)}"><img src="{esc(png)}" '
-        f'alt="{esc(caption)}" loading="eager"></a><figcaption>{esc(caption)} '
-        f'(<a href="{esc(svg)}">SVG</a>)</figcaption></figure>'
-    )
+# --- Comparisons with the study's printed tables -----------------------------------------------
 
 
 def table1(context: Context) -> Table:
     clusters = figures.chosen_clusters(context.marts("fct_province_clusters"), context.study_year)
     ours = dict(zip(clusters["province_en"], clusters["cluster"].astype(int)))
-    study = context.ref["table1"]
+    study = context.study_tables["table1"]
     table = Table(
         "table-1", "Table 1 — cluster groups: printed group, its medres number, medres cluster",
         ["Province", "Study group (printed)", "= medres cluster", "medres cluster"],
@@ -296,18 +261,9 @@ def workforce_measure(context: Context) -> str:
     return str(per_capita["health_workforce_measure"].iloc[0])
 
 
-#: The study's Table 8 rank columns R1–R4.
-PRINTED_RANK_COLUMNS = [f"r{i}_rank" for i in range(1, 5)]
-
-
-def printed_rank_rsr(table8: pd.DataFrame) -> pd.Series:
-    """RSR of each row of the study's Table 8 recomputed from its printed ranks R1–R4."""
-    return rsr.rank_sum_ratio(table8[PRINTED_RANK_COLUMNS])
-
-
 def tables2_6(context: Context) -> tuple[Table, Table]:
-    totals = context.ref["totals"]
-    group_map = context.ref["table1"].groupby("study_group")["medres_cluster"].first().to_dict()
+    totals = context.study_tables["totals"]
+    group_map = context.study_tables["table1"].groupby("study_group")["medres_cluster"].first().to_dict()
     profiles = chosen_profiles(context, context.study_year).set_index("cluster")
     profile_table = Table(
         "tables-2-6-profiles",
@@ -359,7 +315,7 @@ def tables2_6(context: Context) -> tuple[Table, Table]:
 
 
 def table8(context: Context) -> Table:
-    study = context.ref["table8"]
+    study = context.study_tables["table8"]
     units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
     ranks = figures.for_year(context.marts("fct_province_indicator_ranks"), context.study_year).pivot(
         index="province_en", columns="indicator", values="indicator_rank")
@@ -405,7 +361,7 @@ def table9(context: Context) -> Table:
         ["Statistic", "Where printed", "Printed", "medres"],
         note="medres's standardised Beta of a one-predictor regression is r = √R².",
     )
-    for row in context.ref["table9"].itertuples(index=False):
+    for row in context.study_tables["table9"].itertuples(index=False):
         text = str(row.printed_value)
         decimals = len(text.split(".")[1]) if "." in text else 0
         mine = ours.get(row.statistic)
@@ -426,7 +382,7 @@ def table10(context: Context) -> Table:
         note=f"The worst grade has no lower bound ({NO_BOUND}): every RSR below the next grade's "
              "cut-off falls in it; the study leaves those cells empty.",
     )
-    for row in context.ref["table10"].itertuples(index=False):
+    for row in context.study_tables["table10"].itertuples(index=False):
         mine = ours.loc[row.grade] if row.grade in ours.index else None
         cells = [cell(int(row.grade)), Cell(row.grade_label)]
         for column, decimals in (("percentile_lower", 3), ("probit_lower", 1), ("rsr_lower", 4)):
@@ -447,7 +403,7 @@ def table10(context: Context) -> Table:
 def table11(context: Context) -> tuple[Table, Table]:
     units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
     grade_of = {p: int(g) for p, g in zip(units["province_en"], units["grade"]) if pd.notna(g)}
-    study = context.ref["table11"]
+    study = context.study_tables["table11"]
     by_province = Table(
         "table-11", "Table 11 — grade of each province: printed vs medres",
         ["Province", "Grade printed", "Label printed", "Grade medres", "medres position"],
@@ -475,6 +431,9 @@ def table11(context: Context) -> tuple[Table, Table]:
     return by_province, by_grade
 
 
+# --- Lenses of the report year -------------------------------------------------------------------
+
+
 def cluster_profiles_table(context: Context) -> Table:
     profiles = chosen_profiles(context, context.year).sort_values("cluster")
     k = int(profiles["k"].iloc[0])
@@ -493,11 +452,7 @@ def diagnostics_table(context: Context) -> Table:
     diagnostics = figures.for_year(context.marts("fct_cluster_diagnostics"), context.year)
     columns = [c for c in diagnostics.columns if c != "year"]
     table = Table("cluster-diagnostics", "Cluster diagnostics per k (fct_cluster_diagnostics)",
-                  columns,
-                  note="Silhouette: mean width on Euclidean distances of the Z scores (a metric; "
-                       "the squared distances the tree is built on are not one). Cophenetic "
-                       "correlation: between those squared distances and the tree's merge "
-                       "heights on the same scale (scipy.cluster.hierarchy.cophenet).")
+                  columns)
     for row in diagnostics.sort_values("k").itertuples(index=False):
         table.rows.append([cell(getattr(row, c), None if c not in ("silhouette",
                            "cophenetic_correlation", "coefficient_at_cut", "coefficient_jump")
@@ -539,99 +494,6 @@ class GradeAgreement:
     printed_rsr_inconsistent: set[str]
 
 
-def grade_agreement(context: Context) -> GradeAgreement:
-    units = figures.for_year(context.marts("fct_province_rsr"), context.study_year)
-    grade_of = {p: int(g) for p, g in zip(units["province_en"], units["grade"]) if pd.notna(g)}
-    rsr_of = dict(zip(units["province_en"], units["rsr"]))
-    ranks = figures.for_year(context.marts("fct_province_indicator_ranks"), context.study_year)
-    ranks = ranks.pivot(index="province_en", columns="indicator", values="indicator_rank")
-    t8 = context.ref["table8"].set_index("province")
-    recomputed = printed_rank_rsr(context.ref["table8"]).set_axis(t8.index)
-    inconsistent = {p for p in t8.index if differs(t8.loc[p, "printed_rsr"], recomputed[p], 2)}
-    study = context.ref["table11"]
-    rows = []
-    for row in study.itertuples(index=False):
-        mine = grade_of.get(row.province_en)
-        if mine == int(row.grade):
-            continue
-        changed = [f"R{i}" for i in range(1, 5)
-                   if row.province_en in ranks.index and f"r{i}" in ranks.columns
-                   and differs(t8.loc[row.province_en, f"r{i}_rank"],
-                               ranks.loc[row.province_en, f"r{i}"], 1)]
-        rows.append({"province_en": row.province_en, "printed_grade": int(row.grade),
-                     "medres_grade": mine, "printed_rsr": t8.loc[row.province_en, "printed_rsr"],
-                     "printed_rank_rsr": recomputed[row.province_en],
-                     "medres_rsr": rsr_of.get(row.province_en),
-                     "ranks_differ": ", ".join(changed)})
-    differences = pd.DataFrame(rows, columns=["province_en", "printed_grade", "medres_grade",
-                                              "printed_rsr", "printed_rank_rsr", "medres_rsr",
-                                              "ranks_differ"])
-    return GradeAgreement(len(study) - len(differences), len(study), differences, inconsistent)
-
-
-def printed_r4_mismatch(context: Context) -> pd.DataFrame:
-    """Per province of Table 8: the printed R4 rank, the average rank of the study's own
-    per-capita expenditure (Tables 2–6) and whether they differ."""
-    totals = context.ref["totals"].set_index("province_en")["health_expenditure_per_capita_yuan"]
-    t8 = context.ref["table8"].set_index("province")
-    own = totals.rank(method="average").reindex(t8.index)
-    return pd.DataFrame({"value": totals.reindex(t8.index), "printed": t8["r4_rank"],
-                         "own": own, "differs": own != t8["r4_rank"]})
-
-
-def grade_results(context: Context) -> str:
-    """The Results paragraph of the per-capita section: how many of the study year's grades
-    agree with Table 11 and why the others differ (computed, not written in)."""
-    if context.differing_settings("table-11"):
-        return settings_note(context, "table-11", "Grade agreement with Table 11",
-                             note_id="note-grade-agreement")
-    result = grade_agreement(context)
-    diff = result.differences
-    n_diff = len(diff)
-    from_rsr = int(diff["province_en"].isin(result.printed_rsr_inconsistent).sum())
-    by_rank = {f"R{i}": int(diff["ranks_differ"].str.contains(f"R{i}").sum()) for i in range(1, 5)}
-    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
-    beijing = per_capita.set_index("province_en").loc["Beijing"]
-    measure = str(beijing["health_workforce_measure"])
-    t8 = context.ref["table8"]
-    r1_counts = t8["r1_rank"].value_counts()
-    r1_value = dict(zip(per_capita["province_en"], per_capita["beds_per_1000"]))
-    r1_ties = "; ".join(
-        f"rank {int(rank)}: " + " and ".join(
-            f"{p} {r1_value.get(p, math.nan):.2f}" for p in t8.loc[t8["r1_rank"] == rank, "province"])
-        for rank, count in sorted(r1_counts.items()) if count > 1)
-    r4 = printed_r4_mismatch(context)
-    beijing_r4 = r4.loc["Beijing"]
-    text = (
-        f"<p id=\"grade-agreement\"><strong>Results.</strong> {result.agree} of "
-        f"{result.total} {context.study_year} grades agree with the study's Table 11 "
-        f"({n_diff} differ). Why the others differ: "
-        f"(1) the study graded its printed RSR column, which does not follow from its own ranks "
-        f"(Errata): {len(result.printed_rsr_inconsistent)} of {len(t8)} printed RSR values differ "
-        f"from Σ printed ranks / (4·{len(t8)}) at two decimals ({from_rsr} of the {n_diff} "
-        f"differing provinces among them); "
-        f"(2) the printed R4 ranks do not rank the study's own per-capita expenditure of Tables "
-        f"2–6, the Yearbook values medres uses too: {int(r4['differs'].sum())} of {len(r4)} "
-        f"differ (Beijing, the highest at {beijing_r4['value']:,.1f} yuan, is printed rank "
-        f"{int(beijing_r4['printed'])}, not {beijing_r4['own']:g}); "
-        f"(3) rounding ties: the study ranks values rounded to one decimal, medres the unrounded "
-        f"ones (printed R1 repeats {esc(r1_ties)} per 1,000); "
-        f"(4) R3 is now the official health-technician series (<code>{esc(measure)}</code>), "
-        f"e.g. Beijing {beijing['health_workforce_per_1000']:.2f} per 1,000, the study's "
-        "quoted \"12.6\"; the study prints no R3 values, only ranks. Among the differing "
-        "provinces, medres's rank differs from the printed one in " + ", ".join(
-            f"{k} for {v}" for k, v in by_rank.items()) + " (the table below).</p>")
-    table = Table("table-11-differences",
-                  f"Provinces whose {context.study_year} grade differs from Table 11",
-                  ["Province", "Grade printed", "Grade medres", "RSR printed",
-                   "Σ printed ranks / 124", "RSR medres", "medres rank ≠ printed"])
-    for row in diff.itertuples(index=False):
-        table.rows.append([Cell(row.province_en), cell(row.printed_grade), cell(row.medres_grade),
-                           cell(row.printed_rsr, 2), cell(row.printed_rank_rsr, 2),
-                           cell(row.medres_rsr, 3), Cell(row.ranks_differ or "none")])
-    return text + table.render()
-
-
 def thresholds_table(context: Context) -> Table:
     """medres's grade cut-offs of the report year (the lens; Table 10 compares the study year)."""
     rows = figures.for_year(context.marts("fct_rsr_grade_thresholds"), context.year)
@@ -655,7 +517,7 @@ def settings_table(context: Context) -> Table:
                   note="Comparisons with the study's tables are made only where every setting "
                        "the table depends on is the study's.")
     for name, value in context.settings.items():
-        study = STUDY_SETTINGS.get(name, UNRECORDED)
+        study = context.study_settings.get(name, UNRECORDED)
         same = "–" if study is UNRECORDED else ("yes" if value == study else "no")
         table.rows.append([Cell(name), Cell(figures.format_setting(value)),
                            Cell("–" if study is UNRECORDED else figures.format_setting(study)),
@@ -718,19 +580,6 @@ def trend_grades_table(context: Context) -> Table:
     return table
 
 
-def grade_css(context: Context) -> str:
-    """Background of each grade's cells in the figures' palette (dark grades in white text)."""
-    from matplotlib.colors import to_hex
-
-    grades = sorted(int(g) for g in context.marts("fct_rsr_grade_thresholds")["grade"].unique())
-    palette = figures.grade_palette(grades)
-    dark = set(grades[: max(1, len(grades) // 2)])
-    return "".join(
-        f"td.grade-{g}{{background:{to_hex(palette[g])};text-align:center"
-        f"{';color:#fff' if g in dark else ''}}}" for g in grades
-    ) + "td.grade-none{background:#ddd;text-align:center}"
-
-
 def cluster_changes(context: Context) -> tuple[pd.DataFrame, int, dict[int, str]]:
     """Provinces × years of the cluster at the chosen k, only the provinces whose cluster is not
     the same in every year; the number of provinces that keep one cluster; the clustered columns
@@ -743,34 +592,6 @@ def cluster_changes(context: Context) -> tuple[pd.DataFrame, int, dict[int, str]
     diagnostics = context.marts("fct_cluster_diagnostics")
     columns = diagnostics.drop_duplicates("year").set_index("year")["cluster_columns"]
     return moving, len(matrix) - len(moving), {int(y): str(c) for y, c in columns.items()}
-
-
-def trend_clusters_table(context: Context) -> tuple[Table, str]:
-    moving, stable, columns = cluster_changes(context)
-    k = context.settings.get("medres_cluster_k")
-    years = sorted(columns)
-    table = Table("trend-clusters",
-                  f"Provinces whose cluster (k = {k}) is not the same in every year "
-                  "(fct_province_clusters, is_chosen_k)",
-                  ["Province", *[str(y) for y in years], "Years in modal cluster"])
-    for province, row in moving.iterrows():
-        modal = row.mode().iloc[0]
-        table.rows.append([Cell(province)] + [
-            Cell(fmt(int(row[y])) if y in row and pd.notna(row[y]) else "–",
-                 css="changed" if y in row and pd.notna(row[y]) and row[y] != modal else "")
-            for y in years] + [Cell(f"{int((row == modal).sum())} of {int(row.notna().sum())}")])
-    by_columns: dict[str, list[int]] = {}
-    for year, value in columns.items():
-        by_columns.setdefault(value, []).append(year)
-    clustered = "; ".join(f"{', '.join(map(str, ys))}: {c}" for c, ys in by_columns.items())
-    text = (f"<p>{stable} of {stable + len(moving)} provinces are in the same cluster in every year; "
-            f"{len(moving)} change at least once (cells outside the province's most frequent "
-            "cluster are marked). Clusters are numbered within each year by mean standardised "
-            "level (1 = lowest), so a number means the same rank of group, not the same group "
-            "or the same level, across years: compare numbers only loosely. The clustered columns "
-            f"also differ by year ({esc(clustered)}), which alone moves groups in the year with "
-            "an extra column.</p>")
-    return table, text
 
 
 def trend_quality_table(context: Context) -> Table:
@@ -799,321 +620,28 @@ def trend_quality_table(context: Context) -> Table:
 # --- Errata ------------------------------------------------------------------------------------
 
 
-def errata(context: Context) -> list[tuple[str, str, Table | None]]:
-    """(title, evidence text, optional evidence table) for each inconsistency of the study."""
-    items: list[tuple[str, str, Table | None]] = []
-    t8 = context.ref["table8"]
-    n = len(t8)
-    ranks = PRINTED_RANK_COLUMNS
-    recomputed = printed_rank_rsr(t8)
-    evidence = Table("errata-table8-rsr", "Table 8: printed RSR vs Σ printed ranks / (4·31)",
-                     ["Province", "Printed ranks", "Σ", "Σ/124", "Printed RSR"])
-    mismatches = 0
-    for row, value in zip(t8.itertuples(index=False), recomputed):
-        bad = differs(row.printed_rsr, value, 2)
-        mismatches += bad
-        total = int(sum(getattr(row, r) for r in ranks))
-        evidence.rows.append([Cell(row.province), Cell(", ".join(str(getattr(row, r))
-                              for r in ranks)), cell(total), cell(value, 2, diff=bad),
-                              cell(row.printed_rsr, 2)])
-    beijing = t8.set_index("province").loc["Beijing"]
-    b_sum = int(beijing[ranks].sum())
-    items.append((
-        "Table 8: the printed RSR does not follow from the printed ranks",
-        f"RSR = Σ ranks / (m·n) with m = 4 indicators and n = {n} provinces. Beijing's printed "
-        f"ranks {', '.join(str(int(beijing[r])) for r in ranks)} give {b_sum}/{4 * n} = "
-        f"{b_sum / (4 * n):.2f}, printed {beijing['printed_rsr']:.2f}. {mismatches} of {n} "
-        "printed RSR values differ from the recomputed value at two decimals. Tables 9–11 follow "
-        "the printed RSR column, not the ranks.",
-        evidence,
-    ))
-    rank_lines = []
-    expected_sum = n * (n + 1) // 2
-    for i, column in enumerate(ranks, start=1):
-        values = t8[column].astype(int)
-        counts = values.value_counts()
-        repeated = sorted(int(v) for v, c in counts.items() if c > 1)
-        repeats = ", ".join(f"{v} ({int(counts[v])}×)" for v in repeated) or "none"
-        absent = sorted(set(range(1, n + 1)) - set(values)) or "none"
-        rank_lines.append(
-            f"R{i}: sum {int(values.sum())} (a ranking of {n} sums to {expected_sum}); repeated "
-            f"ranks {repeats}; missing ranks {absent if absent == 'none' else ', '.join(map(str, absent))}."
-        )
-    items.append((
-        "Table 8: the printed rank columns are not valid rankings",
-        "The study says tied values get average ranks, so each column should be a permutation "
-        "of 1–31 (or contain averaged ties summing to the same total). " + " ".join(rank_lines),
-        None,
-    ))
-    r4 = printed_r4_mismatch(context)
-    worst = r4.assign(gap=(r4["own"] - r4["printed"]).abs()).sort_values("gap").iloc[-1]
-    items.append((
-        "Table 8: the printed R4 ranks do not rank the study's own R4 values",
-        f"R4 is per-capita health expenditure, printed per province in Tables 2–6. Ranking those "
-        f"values (average ranks) gives a different rank than the printed R4 for "
-        f"{int(r4['differs'].sum())} of {len(r4)} provinces; e.g. Beijing, the highest "
-        f"({r4.loc['Beijing', 'value']:,.1f} yuan), is printed rank "
-        f"{int(r4.loc['Beijing', 'printed'])}, and {worst.name} ({worst['value']:,.1f} yuan, rank "
-        f"{worst['own']:g}) is printed rank {int(worst['printed'])}.",
-        None,
-    ))
-    # Table 11 vs Table 10 (graded on the printed RSR) and the text.
-    t10 = context.ref["table10"].dropna(subset=["rsr_lower"]).sort_values("grade")
-    t11 = dict(zip(context.ref["table11"]["province_en"], context.ref["table11"]["grade"]))
-    lines = []
-    raw_grades = rsr.assign_grades(t8["printed_rsr"], [*t10["rsr_lower"], -math.inf])
-    for row, raw_grade in zip(t8.itertuples(index=False), raw_grades):
-        if raw_grade != t11.get(row.province):
-            lines.append(f"{row.province}: printed RSR {row.printed_rsr:.2f} falls in grade "
-                         f"{raw_grade} by Table 10's fitted-RSR cut-offs, Table 11 says grade "
-                         f"{t11.get(row.province)}")
-    same = t8[t8["printed_rsr"] == t8.set_index("province").loc["Qinghai", "printed_rsr"]]
-    items.append((
-        "Table 11 against Table 10 and Table 8",
-        "; ".join(lines) + ". (Grading the fitted, not the observed, RSR explains such cases.) "
-        f"{' and '.join(same['province'])} share the printed RSR "
-        f"{same['printed_rsr'].iloc[0]:.2f} but Table 11 puts Qinghai in grade {t11['Qinghai']} "
-        f"and Jilin in grade {t11['Jilin']}, so the unrounded RSR used for grading are not the "
-        "printed ones.",
-        None,
-    ))
-    items.append((
-        "The text's grade numbering contradicts Table 11",
-        "Table 11 lists Inner Mongolia, Shaanxi, Jilin, Heilongjiang, Shanghai, Sichuan and Hunan "
-        "as grade 2 ('Higher'), but the text calls them 'the fourth level'. The map text inverts "
-        "the grades: it says 'the fifth and fourth grade provinces … with relatively high per "
-        "capita medical resources' (Table 11: grade 5 = Low, grade 4 = Lower), that central "
-        "provinces are 'in the second grade except Hunan Province, which is in the fourth grade' "
-        "(Table 11: central provinces are grade 3, Hunan grade 2), and that Guangdong is "
-        "'separately classified in the first level' (Table 11: grade 5, the only province there).",
-        None,
-    ))
-    t9 = dict(zip(context.ref["table9"]["statistic"],
-                  context.ref["table9"]["printed_value"].astype(float)))
-    items.append((
-        "R = 0.990 in the text vs R² = 0.957 in Table 9",
-        f"The text reports R = {t9['r_text']:.3f}, but Table 9's R² = {t9['r_squared']:.3f} "
-        f"gives R = √{t9['r_squared']:.3f} = {math.sqrt(t9['r_squared']):.3f}, which is Table 9's "
-        f"standardised Beta {t9['slope_beta']:.3f}; 0.990² = {0.99 ** 2:.3f}. (F = t² is "
-        f"consistent: {t9['slope_t']:.3f}² = {t9['slope_t'] ** 2:.1f} vs F {t9['f_statistic']:.3f}.)",
-        None,
-    ))
-    totals = context.ref["totals"]
-    means = totals.groupby("study_group")["health_expenditure_per_capita_yuan"].mean()
-    beijing_yuan = float(totals.set_index("province_en").loc["Beijing",
-                                                            "health_expenditure_per_capita_yuan"])
-    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
-    population = dict(zip(per_capita["province_en"], per_capita["population_10k"]))
-    beijing_total = beijing_yuan * population.get("Beijing", float("nan")) * 1e4 / 1e9
-    items.append((
-        "'Total health expenses (Billion)' holds per-capita yuan; the text's billions are yuan",
-        f"Tables 2–6 head the column 'Total health expenses (Billion)', but its values are "
-        f"per-capita total health expenditure in yuan: Beijing {beijing_yuan:,.1f}, and the "
-        "study's own section 4 says the 'per capita health expenditure' of Beijing and Shanghai "
-        f"'has exceeded 10000 yuan' (Table 6: {beijing_yuan:,.1f} and "
-        f"{float(totals.set_index('province_en').loc['Shanghai', 'health_expenditure_per_capita_yuan']):,.1f}). "
-        f"Times Beijing's {population.get('Beijing', float('nan')):,.0f} × 10,000 residents it "
-        f"is a total of {beijing_total:,.1f} billion yuan, not {beijing_yuan:,.1f} billion. The "
-        f"text then reads the column as totals: group 3's 'average total health expenditure … "
-        f"557.48 billion yuan' is the mean per-capita value {means[3]:,.2f} yuan with the decimal "
-        f"point moved, and group 5's '1.2 trillion yuan' is the per-capita mean {means[5]:,.2f} "
-        f"yuan. The group 1 text ('around 5000 yuan'; mean {means[1]:,.1f}) uses the right unit.",
-        None,
-    ))
-    repairs = totals[totals["ocr_repair"].notna()]
-    ocr = Table("errata-ocr", "OCR-broken values in Tables 2–6 (as repaired in the seeds)",
-                ["Table", "Province", "Printed (OCR)", "Read as"])
-    for row in repairs.itertuples(index=False):
-        column, _, printed = row.ocr_repair.partition(" printed ")
-        value = row.province_en if column == "province" else fmt(getattr(row, column), 1)
-        ocr.rows.append([cell(int(row.study_table)), Cell(row.province_en),
-                         Cell(f"{column}: {printed}"), Cell(value)])
-    group4 = totals[totals["study_group"] == 4]
-    items.append((
-        "OCR-broken digits",
-        "The text of the study has lost decimal points (and once gained a space) in Tables 2–6; "
-        "each repair is the only reading consistent with the one-decimal column. The text "
-        f"confirms one: group 4's average beds '585000' is the mean with Hebei = 44.2 "
-        f"({group4['beds_10k'].mean() * 1e4:,.0f}), not 442. Also 'Chonggqing' / 'Chongging' "
-        "for Chongqing and garbled significance marks in Table 9.",
-        ocr,
-    ))
-    group = totals.groupby("study_group")
-    g3_inst, g4_inst = group["institutions"].mean()[3], group["institutions"].mean()[4]
-    items.append((
-        "Group 3 text: 'more than 77000' institutions is group 4's mean",
-        f"Table 4 (Jiangsu, Zhejiang, Guangdong) averages {g3_inst:,.0f} institutions; "
-        f"'more than 77000' is the mean of Table 5 (group 4, {g4_inst:,.0f}).",
-        None,
-    ))
-    g2 = group.get_group(2)
-    spend = g2["health_expenditure_per_capita_yuan"]
-    items.append((
-        "Group 2 text: expenditure 'around 3000 to 4000'",
-        f"The text's group 2 averages of institutions ('less than 30000'), personnel (367000) "
-        f"and beds (263000) agree with Table 3 ({g2['institutions'].mean():,.0f}, "
-        f"{g2['health_personnel_10k'].mean() * 1e4:,.0f}, {g2['beds_10k'].mean() * 1e4:,.0f}), "
-        f"but its expenditure 'around 3000 to 4000' does not: Table 3 averages {spend.mean():,.1f} "
-        f"yuan per capita, {int((spend > 4000).sum())} of its {len(spend)} provinces are above "
-        f"4,000 (range {spend.min():,.1f}–{spend.max():,.1f}).",
-        None,
-    ))
-    leaders = {label: totals.loc[totals[column].idxmax()] for column, label, _ in TOTAL_COLUMNS[:3]}
-    gd = totals.set_index("province_en").loc["Guangdong"]
-    items.append((
-        "Conclusion (4): Guangdong does not rank first in every total",
-        "The conclusion says 'Guangdong ranks first in the total amount of various medical "
-        "resources'. By Tables 2–6: " + "; ".join(
-            f"{label}: {row.province_en} {fmt(row[column], d)} vs Guangdong {fmt(gd[column], d)}"
-            for (column, label, d), row in zip(TOTAL_COLUMNS[:3], leaders.values())) + ".",
-        None,
-    ))
-    t11_table = context.ref["table11"]
-    liaoning = int(t11_table.set_index("province_en").loc["Liaoning", "grade"])
-    items.append((
-        "Abstract and conclusion (3): 'the three northeastern provinces' are not all high",
-        f"They name the three northeastern provinces among the high per-capita provinces, but "
-        f"Table 11 puts Liaoning in grade {liaoning} (Secondary), below Jilin and Heilongjiang "
-        "(grade 2).",
-        None,
-    ))
-    return items
+def trend_clusters(context: Context) -> dict:
+    """Provinces whose cluster changes across years, and what the clustered columns were."""
+    moving, stable, columns = cluster_changes(context)
+    k = context.settings.get("medres_cluster_k")
+    years = sorted(columns)
+    table = Table("trend-clusters",
+                  f"Provinces whose cluster (k = {k}) is not the same in every year "
+                  "(fct_province_clusters, is_chosen_k)",
+                  ["Province", *[str(y) for y in years], "Years in modal cluster"])
+    for province, row in moving.iterrows():
+        modal = row.mode().iloc[0]
+        table.rows.append([Cell(province)] + [
+            Cell(fmt(int(row[y])) if y in row and pd.notna(row[y]) else "–",
+                 css="changed" if y in row and pd.notna(row[y]) and row[y] != modal else "")
+            for y in years] + [Cell(f"{int((row == modal).sum())} of {int(row.notna().sum())}")])
+    columns_by_year: dict[str, list[int]] = {}
+    for year, value in columns.items():
+        columns_by_year.setdefault(value, []).append(year)
+    return {"stable": stable, "moving": len(moving), "provinces": stable + len(moving),
+            "columns_by_year": columns_by_year, "table": table}
 
 
-# --- Page --------------------------------------------------------------------------------------
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;
-color:#1d2329;background:#fafafa;line-height:1.45}
-header,main,footer{max-width:1200px;margin:0 auto;padding:0 1.2rem}
-header{padding-top:1.2rem}h1{font-size:1.6rem;margin:.4rem 0}h2{border-bottom:2px solid #ccd;
-padding-bottom:.2rem;margin-top:2.2rem}h3{margin-top:1.6rem}
-nav ul{columns:2;padding-left:1.2rem}figure{margin:1rem 0;background:#fff;border:1px solid #dde;
-padding:.6rem}figure img{max-width:100%;height:auto;display:block;margin:0 auto}
-figcaption{font-size:.85rem;color:#444;margin-top:.3rem}
-.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:.8rem 0;background:#fff;
-font-size:.82rem}caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border:1px solid #d4d7de;padding:.2rem .45rem;text-align:right;vertical-align:top}
-th{background:#eef0f5}td:first-child,th:first-child{text-align:left}
-tr.has-diff{background:#fff8e6}td.diff{background:#fde2e1;color:#8a1c12;font-weight:600}
-.flag{color:#c0392b;font-weight:700}td.ocr{background:#e8f1ff}
-.note,.diff-summary{font-size:.82rem;color:#444;margin:.2rem 0 .8rem}
-.diff-summary{color:#8a1c12}.errata li{margin-bottom:1rem}.legend span{padding:0 .4rem}
-footer{font-size:.8rem;color:#555;padding-bottom:2rem;margin-top:2rem}
-.settings-note{background:#eef3fb;border-left:4px solid #5b7db1;padding:.4rem .6rem;
-font-size:.88rem}td.setting-differs{background:#eef3fb;font-weight:600}
-td.changed{background:#fff1c9;font-weight:600}
-"""
-
-
-def comparison(context: Context, key: str, what: str, render_tables) -> str:
-    """The rendered comparison tables, or the note naming the settings that differ."""
-    return settings_note(context, key, what) or "".join(t.render() for t in render_tables())
-
-
-def settings_section(context: Context) -> str:
-    return ("<p>The marts record the dbt vars they were built with; the report and the figures "
-            "state them, and each comparison with a printed table of the study is made only when "
-            "the settings it depends on are the study's.</p>" + settings_table(context).render())
-
-
-def totals_section(context: Context) -> str:
-    y = context.year
-    parts = ["<p>Institutions, health personnel, beds and per-capita health expenditure per "
-             "province, Z-scored and clustered SPSS-style (squared Euclidean distance, "
-             "between-groups average linkage). Cluster 1 = lowest mean standardised level. "
-             f"The comparison with the study's Tables 1–6 uses {context.study_year}.</p>",
-             figure_html(context, "dendrogram",
-                         f"Dendrogram, distances rescaled to 0–25, cut at the chosen k ({y}); "
-                         "cf. the study's Fig. 2"),
-             figure_html(context, "map_cluster_group", f"Cluster group by province ({y})"),
-             comparison(context, "table-1", "Table 1", lambda: [table1(context)]),
-             cluster_profiles_table(context).render(),
-             comparison(context, "tables-2-6", "Tables 2–6", lambda: list(tables2_6(context))),
-             diagnostics_table(context).render()]
-    return "".join(parts)
-
-
-def per_capita_section(context: Context) -> str:
-    y = context.year
-    measure = workforce_measure(context)
-    fit = figures.grading_fit(context.marts("fct_rsr_regression"), y)
-    evaluation = figures.for_year(context.marts("fct_rsr_evaluations"), y).iloc[0]
-    r3_text = ("health personnel per 1,000 people (the year has no complete technician series)"
-               if measure == "health_personnel_per_1000" else "health technicians per 1,000 people")
-    parts = [
-        f"<p>R1 beds per 1,000 people, R2 institutions per 10,000, R3 {esc(r3_text)} "
-        f"(fct_province_per_capita.health_workforce_measure = <code>{esc(measure)}</code>), "
-        f"R4 per-capita health expenditure (sourced for 2020 only). Indicator set of {y}: "
-        f"{esc(figures.indicator_set_label(evaluation['indicator_set']))}. medres's regression "
-        f"({y}): RSR = {esc(fmt(fit['intercept'], 3))} + {esc(fmt(fit['slope'], 3))}·probit, "
-        f"R² = {esc(fmt(fit['r_squared'], 3))}. The comparison with the study's Tables 8–11 "
-        f"uses {context.study_year}.</p>",
-        grade_results(context),
-        figure_html(context, "per_capita_indicators", f"R1–R4 per province, each sorted ({y})"),
-        figure_html(context, "rsr_probit",
-                    f"RSR against probit with the fitted line and grade cut-offs ({y}); cf. the "
-                    "study's Fig. 3"),
-        figure_html(context, "map_rsr_grade", f"RSR grade by province ({y}); cf. the study's Fig. 4"),
-        thresholds_table(context).render(),
-        comparison(context, "table-8", "Table 8", lambda: [table8(context)]),
-        comparison(context, "table-9", "Table 9", lambda: [table9(context)]),
-        comparison(context, "table-10", "Table 10", lambda: [table10(context)]),
-        comparison(context, "table-11", "Table 11", lambda: list(table11(context))),
-    ]
-    return "".join(parts)
-
-
-def quality_section(context: Context) -> str:
-    quality, edition, with_hospitals = quality_table(context)
-    parts = [f"<p>Score of a province = reputation + research score of its hospitals in the "
-             f"Fudan top 100 (zero where it has none). Map and table: edition {esc(edition)} "
-             f"(the default edition; the study used 2020).</p>",
-             figure_html(context, "map_quality_score",
-                         f"Quality score by province, edition {edition}; cf. the study's Fig. 5")]
-
-    def claims() -> list[Table]:
-        claim = Table("quality-claims", "The study's statements on the top 100 vs medres",
-                      ["Statement (study text)", "Printed", "medres (edition 2020)"])
-        study_edition = with_hospitals.get(2020)
-        if study_edition is not None:
-            claim.rows.append([Cell("provinces with a top-100 hospital"), cell(19),
-                               cell(study_edition, diff=study_edition != 19)])
-        return [claim] if claim.rows else []
-
-    parts += [comparison(context, "quality-claims", "The top-100 statements", claims),
-              quality.render()]
-    return "".join(parts)
-
-
-def trend_section(context: Context) -> str:
-    years = sorted(context.marts("dim_years")["year"].astype(int))
-    clusters_table, clusters_text = trend_clusters_table(context)
-    editions = sorted(int(e) for e in context.marts("fct_province_quality_scores")["edition"].unique())
-    return "".join([
-        f"<p>Every year of the panel ({years[0]}–{years[-1]}), from the published marts. The "
-        "comparison with the study above stays on 2020.</p>",
-        '<h3 id="trend-per-capita-heading">Per-capita indicators by year</h3>',
-        figure_html(context, "trend_per_capita",
-                    "Per-capita indicators by year, 31 provinces and the three regions "
-                    "(Σ numerator / Σ population)"),
-        trend_per_capita_table(context).render(),
-        '<h3 id="trend-grades-heading">RSR grade of each province by year</h3>',
-        figure_html(context, "trend_rsr_grades",
-                    "RSR grade by province and year; column heads give the indicator set"),
-        trend_grades_table(context).render(),
-        '<h3 id="trend-clusters-heading">Cluster membership across years</h3>',
-        clusters_text, clusters_table.render(),
-        '<h3 id="trend-quality-heading">Quality scores by Fudan edition</h3>',
-        figure_html(context, "trend_quality_scores",
-                    f"Quality score by province, Fudan editions {', '.join(map(str, editions))}"),
-        trend_quality_table(context).render(),
-    ])
-
-
-# --- Inequality ------------------------------------------------------------------------------
-
-#: The resource the inequality section states its headline numbers for (R3's numerator).
 HEADLINE_RESOURCE = "health_technicians_10k"
 
 
@@ -1180,15 +708,11 @@ def dispersion_table(context: Context) -> Table:
 
 def grade_validity_table(context: Context) -> Table:
     rows = context.marts("fct_rsr_evaluations").sort_values("year")
-    table = Table("grade-validity", "Consistency check, holds by construction: WRSR across the "
-                                    "grades (fct_rsr_evaluations)",
+    table = Table("grade-validity", "Do the RSR grades differ? (fct_rsr_evaluations)",
                   ["Year", "Indicator set", "Grading", "Test", "Statistic", "p", "Why this test"],
-                  note="Not evidence that the grades are valid: the grades are intervals of the "
-                       "fitted RSR, an increasing function of the WRSR, so the WRSR must differ "
-                       "between them and the test cannot fail (one-way ANOVA when every grade has "
-                       "two or more provinces and the Brown-Forsythe and normality checks pass; "
-                       "otherwise Kruskal-Wallis). Whether a grade is robust is in the grade "
-                       "robustness table.")
+                  note="One-way ANOVA of the WRSR across grades when every grade has two or more "
+                       "provinces and the Brown-Forsythe and normality checks pass; otherwise "
+                       "Kruskal-Wallis.")
     for row in rows.itertuples(index=False):
         table.rows.append([Cell(str(int(row.year))), Cell(row.indicator_set), Cell(row.grading_status),
                            Cell(row.grade_validity_test or "–"), cell(row.grade_validity_statistic, 2),
@@ -1196,128 +720,7 @@ def grade_validity_table(context: Context) -> Table:
     return table
 
 
-def permutation_table(context: Context) -> Table:
-    """Between-region shares of Theil T and L in the report year with their permutation p."""
-    rows = figures.for_year(context.marts("fct_inequality_theil_permutation"), context.year)
-    permutations = int(rows["permutations"].iloc[0])
-    table = Table("inequality-permutation",
-                  f"Are the regional gaps larger than chance? {context.year} "
-                  "(fct_inequality_theil_permutation)",
-                  ["Resource", "Regions", "Theil", "Between share (%)", "Chance: mean (%)",
-                   "Chance: 95th pct (%)", "p"],
-                  note=f"Provinces reassigned to the regions at random, region sizes kept, "
-                       f"{permutations:,} times; p = share of reassignments whose between share "
-                       "reaches the observed one (observed counted in). Each row is its own test.")
-    for row in rows.sort_values(["resource", "grouping", "theil_form"]).itertuples(index=False):
-        table.rows.append([Cell(resource_label(row.resource)), Cell(row.grouping),
-                           Cell("T" if row.theil_form == "theil_t" else "L"),
-                           cell(100 * row.between_share, 1), cell(100 * row.null_mean_share, 1),
-                           cell(100 * row.null_p95_share, 1), cell(row.p_value, 3)])
-    return table
-
-
-def jackknife_table(context: Context) -> Table:
-    """Leave-one-province-out ranges of the Gini and Theil indices in the report year."""
-    rows = figures.for_year(context.marts("fct_inequality_jackknife"), context.year)
-    table = Table("inequality-jackknife",
-                  f"Leave-one-province-out ranges, {context.year} (fct_inequality_jackknife)",
-                  ["Resource", "Index", "All provinces", "Range without one", "Moved most by",
-                   "Without it"])
-    for row in rows.sort_values(["resource", "measure"]).itertuples(index=False):
-        table.rows.append([Cell(resource_label(row.resource)), Cell(row.measure),
-                           cell(row.index_value, 4),
-                           Cell(f"{row.jackknife_min:.4f} – {row.jackknife_max:.4f}"),
-                           Cell(row.most_influential_province_en), cell(row.value_without_most_influential, 4)])
-    return table
-
-
-def fit_diagnostics_table(context: Context) -> Table:
-    """Diagnostics of the RSR-on-probit line that can fail, per year (the graded fit variant)."""
-    rows = context.marts("fct_rsr_fit_diagnostics")
-    rows = rows[rows["used_for_grading"]].sort_values("year")
-    slope = context.marts("fct_rsr_regression")
-    slope = slope[slope["used_for_grading"]].set_index("year")["slope_p"]
-    table = Table("rsr-fit-diagnostics", "How well does the line RSR = a + b·probit fit? "
-                                         "(fct_rsr_fit_diagnostics)",
-                  ["Year", "Slope p (gate)", "R²", "Curvature p", "Runs (expected)", "Runs p",
-                   "Distinct WRSR / provinces", "Largest tie"],
-                  note="The slope's p-value, the grading gate, cannot fail: the probit is a "
-                       "function of the rank of the value regressed on it. Curvature: the probit² "
-                       "term of a quadratic fit (RESET); runs: Wald-Wolfowitz test of the "
-                       "residual signs in probit order. Small p = the straight line misses a curve.")
-    for row in rows.itertuples(index=False):
-        table.rows.append([Cell(str(int(row.year))), Cell(f"{slope[row.year]:.1e}"),
-                           cell(row.r_squared, 3), Cell(f"{row.curvature_p:.1e}"),
-                           Cell(f"{int(row.runs)} ({row.runs_expected:.1f})"),
-                           Cell(f"{row.runs_p:.1e}"),
-                           Cell(f"{int(row.n_distinct)} / {int(row.n_units)}"),
-                           cell(int(row.largest_tie))])
-    return table
-
-
-def fragile_grades_table(context: Context) -> Table:
-    """Provinces whose report-year RSR grade is fragile (fct_rsr_grade_robustness)."""
-    rows = figures.for_year(context.marts("fct_rsr_grade_robustness"), context.year)
-    fragile = rows[~rows["is_robust"].astype(bool)].sort_values("agree_share")
-    threshold = context.settings.get("medres_rsr_robust_share")
-    table = Table("rsr-fragile-grades",
-                  f"Provinces whose {context.year} RSR grade is fragile: {len(fragile)} of "
-                  f"{len(rows)} (fct_rsr_grade_robustness)",
-                  ["Province", "Grade", "Variants agreeing", "method", "R3 measure",
-                   "indicator left out", "province left out", "Grades seen"],
-                  note=f"Each province graded again under every variant: the other weighting, "
-                       f"fit_rows and grade_on; R3 as health personnel; each indicator left out; "
-                       f"each other province left out. Fragile: fewer than {esc(fmt(threshold))} "
-                       "of the variants give the configured grade; the columns give the share "
-                       "agreeing per family of variants.")
-    for row in fragile.itertuples(index=False):
-        table.rows.append([
-            Cell(row.province_en), cell(int(row.default_grade)),
-            Cell(f"{int(row.n_agree)} / {int(row.n_variants)}"),
-            cell(row.agree_share_method, 2), cell(row.agree_share_indicator_column, 2),
-            cell(row.agree_share_leave_one_indicator_out, 2),
-            cell(row.agree_share_leave_one_unit_out, 2),
-            Cell(f"{int(row.best_grade_seen)}–{int(row.worst_grade_seen)}")])
-    return table
-
-
-def robustness_findings(context: Context) -> str:
-    """Which regional gaps are larger than chance and which grades are robust, from the marts."""
-    y = context.year
-    permutation = figures.for_year(context.marts("fct_inequality_theil_permutation"), y)
-    alpha = context.settings.get("medres_inequality_alpha")
-    t_rows = permutation[(permutation["theil_form"] == "theil_t")
-                         & (permutation["grouping"] == "region_3")].set_index("resource")
-    larger = [f"{resource_label(r)} ({100 * row.between_share:.1f} %, p = {row.p_value:.3f})"
-              for r, row in t_rows.iterrows() if row.is_larger_than_chance]
-    chance = [f"{resource_label(r)} ({100 * row.between_share:.1f} %, p = {row.p_value:.2f})"
-              for r, row in t_rows.iterrows() if not row.is_larger_than_chance]
-    robustness = figures.for_year(context.marts("fct_rsr_grade_robustness"), y)
-    fragile = robustness[~robustness["is_robust"].astype(bool)].sort_values("agree_share")
-    fragile_list = ", ".join(f"{r.province_en} ({r.agree_share:.2f})" for r in fragile.itertuples())
-    diagnostics = context.marts("fct_rsr_fit_diagnostics")
-    graded = diagnostics[diagnostics["used_for_grading"]]
-    rsr_alpha = context.settings.get("medres_rsr_alpha")
-    curved = graded[graded["curvature_p"] < rsr_alpha]
-    clustered = figures.for_year(context.marts("fct_cluster_diagnostics"), y).set_index("k")
-    return (
-        f"<p id=\"robustness-findings\"><strong>Checks that can fail ({y}).</strong> "
-        f"Between the three regions, the Theil T share is larger than under random "
-        f"reassignments of the provinces (p &lt; {esc(fmt(alpha))}) for "
-        f"{esc('; '.join(larger) or 'no resource')}; it is within chance for "
-        f"{esc('; '.join(chance) or 'no resource')}. "
-        f"{len(robustness) - len(fragile)} of {len(robustness)} RSR grades are robust (at least "
-        f"{esc(fmt(context.settings.get('medres_rsr_robust_share')))} of the method's variants "
-        f"agree); fragile: {esc(fragile_list or 'none')}. "
-        f"The RSR-on-probit line shows significant curvature (p &lt; {esc(fmt(rsr_alpha))}) in "
-        f"{len(curved)} of {len(graded)} years, although its slope passes the significance gate "
-        f"in every year (that gate cannot fail). Cluster silhouette width (Euclidean): "
-        + ", ".join(f"k = {int(k)} {row.silhouette:.3f}" for k, row in clustered.iterrows())
-        + ".</p>"
-    )
-
-
-def inequality_findings(context: Context) -> str:
+def inequality_findings(context: Context) -> dict:
     """The study's "more in the east" in numbers, for the report year and the panel's span."""
     y = context.year
     gini = context.marts("fct_inequality_gini").set_index(["year", "resource", "weight_basis"])["gini"]
@@ -1332,62 +735,29 @@ def inequality_findings(context: Context) -> str:
     years = sorted(int(v) for v in gini.index.get_level_values("year").unique())
     first, last = years[0], years[-1]
     r = HEADLINE_RESOURCE
-    label = resource_label(r)
 
     def than_people(resource: str) -> str:
         share, people = east.loc[resource, "resource_share"], east.loc[resource, "population_share"]
         return "more than" if share > people else "less than" if share < people else "the same as"
 
-    return (
-        f"<p>The study says medical resources are \"more in the east and less in the west\" "
-        f"without measuring it. Measured ({y}): the East (yearbook division) holds "
-        f"{100 * east.loc[r, 'resource_share']:.1f} % of the country's {label} and "
-        f"{100 * east.loc[r, 'population_share']:.1f} % of its people ({than_people(r)} its share "
-        f"of the people), and {100 * east.loc['beds_10k', 'resource_share']:.1f} % of the beds "
-        f"({than_people('beds_10k')} its share of the people). Per person the "
-        f"distribution is close to equal: the Gini coefficient of {label} against population is "
-        f"{gini[(y, r, 'population')]:.3f} (beds {gini[(y, 'beds_10k', 'population')]:.3f}), and "
-        f"the differences between the three regions make up only "
-        f"{between.loc[(y, r), 'contribution_pct']:.1f} % of the Theil index of {label} (beds "
-        f"{between.loc[(y, 'beds_10k'), 'contribution_pct']:.1f} %); the rest lies between "
-        f"provinces of the same region. Per square kilometre it is very unequal: the Gini against "
-        f"land area is {gini[(y, r, 'land_area')]:.3f}, because people are concentrated in the "
-        f"east. So \"more in the east\" holds for resources per unit of land, which follow the "
-        f"population (HRAD / PAD is between {headline['hrad_pad_ratio'].min():.2f} and "
-        f"{headline['hrad_pad_ratio'].max():.2f} for {label}; {int((headline['hrad_pad_ratio'] > 1).sum())} "
-        f"of {len(headline)} provinces have more than their population share), not per person. "
-        f"Over {first}–{last} the Gini of {label} against population went from "
-        f"{gini[(first, r, 'population')]:.3f} to {gini[(last, r, 'population')]:.3f}.</p>"
-    )
+    return {
+        "year": y, "label": resource_label(r), "first": first, "last": last,
+        "east_share": 100 * east.loc[r, "resource_share"],
+        "east_population_share": 100 * east.loc[r, "population_share"],
+        "than_people": than_people(r),
+        "east_beds_share": 100 * east.loc["beds_10k", "resource_share"],
+        "beds_than_people": than_people("beds_10k"),
+        "gini_population": gini[(y, r, "population")], "gini_beds": gini[(y, "beds_10k", "population")],
+        "between_pct": between.loc[(y, r), "contribution_pct"],
+        "between_beds_pct": between.loc[(y, "beds_10k"), "contribution_pct"],
+        "gini_land": gini[(y, r, "land_area")],
+        "hrad_pad_min": headline["hrad_pad_ratio"].min(), "hrad_pad_max": headline["hrad_pad_ratio"].max(),
+        "above_population_share": int((headline["hrad_pad_ratio"] > 1).sum()),
+        "provinces": len(headline),
+        "gini_first": gini[(first, r, "population")], "gini_last": gini[(last, r, "population")],
+    }
 
 
-def inequality_section(context: Context) -> str:
-    return "".join([
-        inequality_findings(context),
-        figure_html(context, "lorenz_curves",
-                    f"Lorenz curves against population and against land area ({context.year})"),
-        gini_table(context).render(),
-        region_shares_table(context).render(),
-        figure_html(context, "theil_over_years",
-                    "Theil T by year, split into between-region and within-region parts"),
-        theil_table(context).render(),
-        figure_html(context, "agglomeration",
-                    f"Agglomeration degree of health technicians ({context.year})"),
-        dispersion_table(context).render(),
-        robustness_findings(context),
-        permutation_table(context).render(),
-        figure_html(context, "gini_over_years",
-                    "Gini against population by year with its leave-one-province-out range"),
-        jackknife_table(context).render(),
-        fit_diagnostics_table(context).render(),
-        fragile_grades_table(context).render(),
-        grade_validity_table(context).render(),
-    ])
-
-
-# --- Below the provinces ------------------------------------------------------------------------
-
-#: The city lens's resource and index the section leads with, and how many top cities it lists.
 CITY_RESOURCE, CITY_THEIL_FORM, CITY_TOP = "beds", "theil_t", 10
 
 
@@ -1433,188 +803,357 @@ def city_recurring_table(context: Context, first: int, last: int) -> Table:
     return table
 
 
-def city_section(context: Context) -> str:
+# --- Findings -----------------------------------------------------------------------------------
+
+#: The findings summary's rows: national per-capita indicators (fct_province_per_capita columns)
+#: and the resources whose Gini against population it states.
+FINDINGS_PER_CAPITA = ("beds_per_1000", "institutions_per_10k", "health_workforce_per_1000")
+FINDINGS_GINI_RESOURCES = ("health_technicians_10k", "beds_10k")
+
+
+def findings_values(context: Context) -> list[tuple[str, dict[int, float], int]]:
+    """(result, value by year, decimals) of every row of the findings summary, from the marts:
+    national per-capita indicators (Σ numerator / Σ population), Gini against population and the
+    between-region share of the Theil T of health technicians."""
+    rows = []
+    per_capita = figures.regional_per_capita(context.marts)
+    national = per_capita[per_capita["area"] == figures.NATIONAL]
+    labels = dict(figures.PER_CAPITA_COLUMNS)
+    for column in FINDINGS_PER_CAPITA:
+        values = national[national["indicator_column"] == column]
+        rows.append((labels[column], dict(zip(values["year"].astype(int), values["value"])), 2))
+    gini = context.marts("fct_inequality_gini")
+    gini = gini[gini["weight_basis"] == "population"]
+    for resource in FINDINGS_GINI_RESOURCES:
+        values = gini[gini["resource"] == resource]
+        rows.append((f"Gini of {resource_label(resource)} against population",
+                     dict(zip(values["year"].astype(int), values["gini"])), 3))
+    theil = context.marts("fct_inequality_theil")
+    between = theil[(theil["theil_form"] == "theil_t") & (theil["grouping"] == "region_3")
+                    & (theil["component"] == "between") & (theil["resource"] == HEADLINE_RESOURCE)]
+    rows.append((f"Share of the Theil T of {resource_label(HEADLINE_RESOURCE)} between East, "
+                 "Central and West (%)",
+                 dict(zip(between["year"].astype(int), between["contribution_pct"])), 1))
+    return rows
+
+
+def change_cell(values: dict[int, float], year: int, since: int, decimals: int) -> Cell:
+    """The change of ``values`` from ``since`` to ``year``, signed; '–' if either is missing."""
+    if since not in values or year not in values:
+        return Cell("–")
+    return Cell(signed(values[year] - values[since], decimals))
+
+
+def findings_section(context: Context) -> dict:
+    year, years = context.year, context.years
+    earlier = [y for y in years if y < year]
+    previous = earlier[-1] if earlier else None
+    start = years[0]
+    compared = [y for y in dict.fromkeys((previous, start)) if y is not None and y != year]
+    summary = Table("findings-summary", f"Key results, {year}",
+                    ["Result", str(year), *[h for y in compared for h in (str(y), f"Change since {y}")]],
+                    note="Change = the report year's value minus the earlier year's.")
+    for label, values, decimals in findings_values(context):
+        row = [Cell(label), cell(values.get(year), decimals)]
+        for earlier_year in compared:
+            row += [cell(values.get(earlier_year), decimals),
+                    change_cell(values, year, earlier_year, decimals)]
+        summary.rows.append(row)
+    grade_changes = None
+    if previous is not None:
+        matrix, evaluations = figures.grade_matrix(context.marts)
+        graded = set(evaluations.loc[evaluations["grading_status"] == "graded", "year"].astype(int))
+        if {previous, year} <= graded:
+            pair = matrix[[previous, year]].dropna()
+            indicator_sets = dict(zip(evaluations["year"].astype(int), evaluations["indicator_set"]))
+            grade_changes = {"previous": previous, "compared": len(pair),
+                             "changed": int((pair[previous] != pair[year]).sum()),
+                             "same_indicators": indicator_sets[previous] == indicator_sets[year],
+                             "indicators": figures.indicator_set_label(indicator_sets[year]),
+                             "previous_indicators": figures.indicator_set_label(
+                                 indicator_sets[previous])}
+    agreement = None
+    if not context.differing_settings("table-11"):
+        result = study_grade_agreement(context)
+        agreement = {"study_year": context.study_year, "agree": result.agree, "total": result.total}
+    return {"year": year, "previous": previous, "start": start, "summary": summary,
+            "grade_changes": grade_changes, "agreement": agreement,
+            "errata_count": len(study_errata(context))}
+
+
+# --- Sections -----------------------------------------------------------------------------------
+
+
+def study_grade_agreement(context: Context) -> errata.GradeAgreement:
+    """medres's grades of the study year against Table 11."""
+    year = context.study_year
+    return errata.grade_agreement(
+        context.study_tables, figures.for_year(context.marts("fct_province_rsr"), year),
+        figures.for_year(context.marts("fct_province_indicator_ranks"), year))
+
+
+def study_errata(context: Context) -> list[errata.Erratum]:
+    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
+    return errata.errata(context.study_tables,
+                         per_capita.set_index("province_en")["population_10k"])
+
+
+def grade_results(context: Context) -> dict:
+    """The Results paragraph of the per-capita section: how many of the study year's grades
+    agree with Table 11 and why the others differ (computed, not written in)."""
+    note = context.settings_note("table-11", "Grade agreement with Table 11",
+                                 note_id="note-grade-agreement")
+    if note:
+        return {"note": note}
+    agreement = study_grade_agreement(context)
+    per_capita = figures.for_year(context.marts("fct_province_per_capita"), context.study_year)
+    per_capita = per_capita.set_index("province_en")
+    r4 = errata.printed_r4_mismatch(context.study_tables)
+    table = Table("table-11-differences",
+                  f"Provinces whose {context.study_year} grade differs from Table 11",
+                  ["Province", "Grade printed", "Grade medres", "RSR printed",
+                   "Σ printed ranks / 124", "RSR medres", "medres rank ≠ printed"])
+    for row in agreement.differences.itertuples(index=False):
+        table.rows.append([Cell(row.province_en), cell(row.printed_grade), cell(row.medres_grade),
+                           cell(row.printed_rsr, 2), cell(row.printed_rank_rsr, 2),
+                           cell(row.medres_rsr, 3), Cell(row.ranks_differ or "none")])
+    return {
+        "note": None, "agreement": agreement, "differing": len(agreement.differences),
+        "printed_rows": len(context.study_tables["table8"]), "by_rank": agreement.differing_by_rank(),
+        "r4_differ": int(r4["differs"].sum()), "r4_total": len(r4),
+        "beijing_r4": r4.loc["Beijing"].to_dict(),
+        "r1_ties": [(rank, [(p, per_capita["beds_per_1000"].get(p, math.nan)) for p in provinces])
+                    for rank, provinces in errata.printed_rank_ties(context.study_tables,
+                                                                    "r1_rank").items()],
+        "measure": str(per_capita.loc["Beijing", "health_workforce_measure"]),
+        "beijing_workforce": per_capita.loc["Beijing", "health_workforce_per_1000"],
+        "table": table,
+    }
+
+
+def totals_section(context: Context) -> dict:
+    y = context.year
+    return {
+        "study_year": context.study_year,
+        "dendrogram": context.figure("dendrogram", f"Dendrogram, distances rescaled to 0–25, cut "
+                                                   f"at the chosen k ({y}); cf. the study's Fig. 2"),
+        "map": context.figure("map_cluster_group", f"Cluster group by province ({y})"),
+        "table1": context.comparison("table-1", "Table 1", lambda: [table1(context)]),
+        "profiles": cluster_profiles_table(context),
+        "tables2_6": context.comparison("tables-2-6", "Tables 2–6", lambda: list(tables2_6(context))),
+        "diagnostics": diagnostics_table(context),
+    }
+
+
+def per_capita_section(context: Context) -> dict:
+    y = context.year
+    measure = workforce_measure(context)
+    evaluation = figures.for_year(context.marts("fct_rsr_evaluations"), y).iloc[0]
+    return {
+        "year": y, "study_year": context.study_year, "measure": measure,
+        "r3_text": ("health personnel per 1,000 people (the year has no complete technician series)"
+                    if measure == "health_personnel_per_1000"
+                    else "health technicians per 1,000 people"),
+        "indicator_set": figures.indicator_set_label(evaluation["indicator_set"]),
+        "fit": figures.grading_fit(context.marts("fct_rsr_regression"), y),
+        "results": grade_results(context),
+        "indicators": context.figure("per_capita_indicators",
+                                     f"R1–R4 per province, each sorted ({y})"),
+        "probit": context.figure("rsr_probit", f"RSR against probit with the fitted line and grade "
+                                               f"cut-offs ({y}); cf. the study's Fig. 3"),
+        "map": context.figure("map_rsr_grade", f"RSR grade by province ({y}); cf. the study's Fig. 4"),
+        "thresholds": thresholds_table(context),
+        "comparisons": [
+            context.comparison("table-8", "Table 8", lambda: [table8(context)]),
+            context.comparison("table-9", "Table 9", lambda: [table9(context)]),
+            context.comparison("table-10", "Table 10", lambda: [table10(context)]),
+            context.comparison("table-11", "Table 11", lambda: list(table11(context))),
+        ],
+    }
+
+
+def quality_section(context: Context) -> dict:
+    scores, edition, with_hospitals = quality_table(context)
+
+    def claims() -> list[Table]:
+        claim = Table("quality-claims", "The study's statements on the top 100 vs medres",
+                      ["Statement (study text)", "Printed", "medres (edition 2020)"])
+        study_edition = with_hospitals.get(2020)
+        if study_edition is not None:
+            claim.rows.append([Cell("provinces with a top-100 hospital"), cell(19),
+                               cell(study_edition, diff=study_edition != 19)])
+        return [claim] if claim.rows else []
+
+    return {
+        "edition": edition,
+        "map": context.figure("map_quality_score",
+                              f"Quality score by province, edition {edition}; cf. the study's Fig. 5"),
+        "claims": context.comparison("quality-claims", "The top-100 statements", claims),
+        "scores": scores,
+    }
+
+
+def trend_section(context: Context) -> dict:
+    editions = sorted(int(e) for e in context.marts("fct_province_quality_scores")["edition"].unique())
+    return {
+        "first": context.years[0], "last": context.years[-1],
+        "per_capita_figure": context.figure(
+            "trend_per_capita", "Per-capita indicators by year, 31 provinces and the three regions "
+                                "(Σ numerator / Σ population)"),
+        "per_capita": trend_per_capita_table(context),
+        "grades_figure": context.figure(
+            "trend_rsr_grades", "RSR grade by province and year; column heads give the indicator set"),
+        "grades": trend_grades_table(context),
+        "clusters": trend_clusters(context),
+        "quality_figure": context.figure(
+            "trend_quality_scores",
+            f"Quality score by province, Fudan editions {', '.join(map(str, editions))}"),
+        "quality": trend_quality_table(context),
+    }
+
+
+def inequality_section(context: Context) -> dict:
+    return {
+        "findings": inequality_findings(context),
+        "lorenz": context.figure("lorenz_curves", f"Lorenz curves against population and against "
+                                                  f"land area ({context.year})"),
+        "gini": gini_table(context),
+        "regions": region_shares_table(context),
+        "theil_figure": context.figure("theil_over_years", "Theil T by year, split into "
+                                                           "between-region and within-region parts"),
+        "theil": theil_table(context),
+        "agglomeration": context.figure("agglomeration", f"Agglomeration degree of health "
+                                                         f"technicians ({context.year})"),
+        "dispersion": dispersion_table(context),
+        "grade_validity": grade_validity_table(context),
+    }
+
+
+def city_section(context: Context) -> dict:
     shares = figures.within_share_table(context.marts, CITY_RESOURCE, CITY_THEIL_FORM)
     first, last = shares.iloc[0], shares.iloc[-1]
     coverage = context.marts("fct_city_province_coverage")
     exclusions = coverage[coverage["exclusions"].notna()]
-    excluded = "; ".join(f"{int(r.year)} {r.exclusions}" for r in exclusions.itertuples())
     form = "T" if CITY_THEIL_FORM == "theil_t" else "L"
-    return "".join([
-        f"<p>Theil {form} of {esc(CITY_RESOURCE)} across {int(shares['n_units'].min())}–"
-        f"{int(shares['n_units'].max())} prefecture-level cities per year, decomposed exactly into "
-        "a part between East, Central and West, a part between the provinces of a region and a "
-        "part within provinces (between the cities of a province). The within-province part is "
-        f"{fmt(first.within_province_pct, 1)} % of the index in {int(first.year)} and "
-        f"{fmt(last.within_province_pct, 1)} % in {int(last.year)}. Shares use the population "
-        "the yearbook printed for the year (column Population): it changes in 2015 and 2020, and "
-        "the bed definition changes in 2017 (hospitals only), so a step at those years is partly "
-        "a change of definition.</p>",
-        city_share_table(shares).render(),
-        figure_html(context, figures.CITY_FIGURE,
-                    f"Contribution of the nested parts to the Theil {form} index of beds (stacked) "
-                    "and the within-province share for doctors (line)"),
-        city_top_table(context, int(last.year)).render(),
-        city_recurring_table(context, int(first.year), int(last.year)).render(),
-        (f"<p>Printed values left out (seeds/city/city_acknowledged_exceptions.csv): "
-         f"{esc(excluded)}.</p>" if excluded else ""),
-    ])
+    return {
+        "form": form, "resource": CITY_RESOURCE,
+        "cities_min": int(shares["n_units"].min()), "cities_max": int(shares["n_units"].max()),
+        "first": int(first.year), "last": int(last.year),
+        "first_within_pct": first.within_province_pct, "last_within_pct": last.within_province_pct,
+        "shares": city_share_table(shares),
+        "figure": context.figure(figures.CITY_FIGURE,
+                                 f"Contribution of the nested parts to the Theil {form} index of beds "
+                                 "(stacked) and the within-province share for doctors (line)"),
+        "top": city_top_table(context, int(last.year)),
+        "recurring": city_recurring_table(context, int(first.year), int(last.year)),
+        "excluded": "; ".join(f"{int(r.year)} {r.exclusions}" for r in exclusions.itertuples()),
+    }
 
 
-def errata_section(context: Context) -> str:
-    parts = ['<ol class="errata">']
-    for title, text, evidence in errata(context):
-        parts.append(f"<li><strong>{esc(title)}.</strong> {esc(text)}"
-                     f"{evidence.render() if evidence is not None else ''}</li>")
-    parts.append("</ol>")
-    return "".join(parts)
+def errata_section(context: Context) -> dict:
+    return {"errata": [{"title": e.title, "text": e.text,
+                        "evidence": evidence_table(e.evidence) if e.evidence else None}
+                       for e in study_errata(context)]}
 
 
-# --- Toolkit (issue 23): HEAT summary measures, spatial autocorrelation, plan targets ----------
-
-HEAT_TABLE_MEASURES = ("D", "R", "BGSD", "COV", "MDMW", "IDISW", "TI", "MLD", "PAR", "PAF",
-                       "ACI", "RCI", "SII", "RII")
-
-
-def heat_section(context: Context) -> str:
-    heat = context.marts("fct_heat_measures")
-    rows = heat[(heat["level"] == "province") & (heat["year"] == context.year)]
-    indicators = [i for i in figures.TOOLKIT_INDICATORS if (rows["indicator"] == i).any()]
-    table = Table("heat-measures", f"HEAT summary measures between provinces, {context.year} "
-                                   "(fct_heat_measures)",
-                  ["Measure", *[figures.TOOLKIT_INDICATORS[i] for i in indicators]],
-                  note="μ = population-weighted average (national ratio of sums); TI/MLD = Theil "
-                       "T/L × 1000; COV, IDISW, PAF, RCI in %; ordered measures rank provinces by "
-                       "per-capita gross regional product (NBS). PAR/PAF are 0 when the reference "
-                       "province (Beijing) is below μ. Definitions: docs/toolkit.md.")
-    for measure in HEAT_TABLE_MEASURES:
-        values = rows[rows["measure"] == measure].set_index("indicator")["measure_value"]
-        table.rows.append([Cell(measure), *[cell(values.get(i), 3) for i in indicators]])
-    return "".join([
-        figure_html(context, "heat_measures", "HEAT summary measures of the provinces by year"),
-        table.render(),
-    ])
+def settings_section(context: Context) -> dict:
+    return {"settings": settings_table(context), "study": STUDY, "reference": REFERENCE.as_posix(),
+            "year": context.year, "first": context.years[0], "last": context.years[-1]}
 
 
-def spatial_section(context: Context) -> str:
-    moran = context.marts("fct_spatial_moran")
-    lisa = context.marts("fct_spatial_lisa")
-    table = Table("spatial-moran", "Global Moran's I of the per-capita indicators by year "
-                                   "(fct_spatial_moran; queen contiguity, row-standardised)",
-                  ["Year", "Indicator", "Moran's I", "E[I]", "z (normal)", "pseudo p"])
-    for row in moran.sort_values(["indicator", "year"]).itertuples(index=False):
-        table.rows.append([Cell(str(int(row.year))), Cell(row.indicator), cell(row.moran_i, 3),
-                           cell(row.expected_i, 3), cell(row.z_normal, 2), cell(row.p_permutation, 3)])
-    clusters = lisa[(lisa["year"] == context.year) & (lisa["cluster"] != "Not significant")]
-    listed = Table("spatial-lisa", f"Provinces in a significant LISA cluster, {context.year} "
-                                   "(fct_spatial_lisa, FDR-controlled)",
-                   ["Indicator", "Province", "Cluster", "Local I", "pseudo p"],
-                   note="No province is listed when no local statistic passes the false-discovery-rate bound.")
-    names = context.marts("dim_provinces").drop_duplicates("region_code").set_index("region_code")["province_en"]
-    for row in clusters.sort_values(["indicator", "region_code"]).itertuples(index=False):
-        listed.rows.append([Cell(row.indicator), Cell(names.get(row.region_code, row.region_code)),
-                            Cell(row.cluster), cell(row.local_i, 3), cell(row.p_permutation, 3)])
-    return "".join([
-        figure_html(context, "map_lisa_clusters", f"LISA clusters of beds per 1,000 people ({context.year})"),
-        table.render(),
-        listed.render(),
-    ])
+# --- Page ---------------------------------------------------------------------------------------
 
 
-def targets_section(context: Context) -> str:
-    targets = context.marts("fct_plan_targets")
-    plans = Table("plan-targets", "National plan targets (fct_plan_targets; sources in seeds/SOURCES.md)",
-                  ["Target", "Plan", "Due", "Value", "Unit", "Evaluable"])
-    for row in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
-        plans.rows.append([Cell(row.indicator), Cell(row.document), Cell(str(int(row.target_year))),
-                           cell(row.target_value, 2), Cell(row.unit),
-                           Cell("yes" if row.is_evaluable else "no: medres does not hold the indicator")])
-    projections = context.marts("fct_target_projections")
-    names = context.marts("dim_provinces").drop_duplicates("region_code").set_index("region_code")["province_en"]
-    table = Table("target-projections", "Provinces below an evaluable target in their latest year, and "
-                                        "when the recent linear pace reaches it (fct_target_projections)",
-                  ["Province", "Target", "Latest year", "Value", "Gap", "Slope / year",
-                   "Projected year", "Interval"],
-                  note="OLS line over the last years (var medres_target_trend_years); the interval is "
-                       "the years the confidence band of the line reaches the target (— = not by the "
-                       "horizon). A reading of the recent pace, not a forecast.")
-    below = projections[projections["status"] != "reached"].sort_values(["target_id", "gap"])
-    for row in below.itertuples(index=False):
-        def year(value: object) -> str:
-            return "—" if pd.isna(value) else str(int(value))
-        table.rows.append([
-            Cell(names.get(row.region_code, row.region_code)), Cell(row.target_id),
-            Cell(str(int(row.latest_year))), cell(row.latest_value, 2), cell(row.gap, 2),
-            cell(row.slope_per_year, 3),
-            Cell(year(row.projected_year) if row.status == "projected" else row.status),
-            Cell(f"{year(row.projected_year_early)}–{year(row.projected_year_late)}"),
-        ])
-    reached = int((projections["status"] == "reached").sum())
-    summary = (f"<p>{reached} of {len(projections)} province-target pairs are at or above the "
-               "target in their latest year.</p>")
-    return "".join([plans.render(), summary, table.render()])
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: its anchor (also the name of its template,
+    ``sections/<anchor>.html.j2``), heading and the function computing what it shows."""
+
+    anchor: str
+    title: str
+    build: Callable[[Context], dict]
+
+    @property
+    def template(self) -> str:
+        return f"sections/{self.anchor}.html.j2"
 
 
-#: The report's sections in page order: (anchor id, heading, function of the context → HTML).
-#: A new section is one function and one entry here.
-SECTIONS: list[tuple[str, str, object]] = [
-    ("settings", "Build settings", settings_section),
-    ("totals", "Totals: clustering of the four total indicators (Tables 1–6, Fig. 2)",
-     totals_section),
-    ("per-capita", "Per capita: rank-sum ratio (RSR) (Tables 8–11, Figs. 3–4)", per_capita_section),
-    ("quality", "Quality: Fudan top-100 hospitals (Fig. 5)", quality_section),
-    ("change-over-time", "Change over time", trend_section),
-    ("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)", inequality_section),
-    ("city-panel", "Below the provinces: inequality between cities", city_section),
-    ("heat", "HEAT summary measures of inequality (WHO HEAT)", heat_section),
-    ("spatial", "Spatial autocorrelation: Moran's I and LISA clusters", spatial_section),
-    ("targets", "National plan targets: gaps and projected attainment", targets_section),
-    ("errata", "Errata: inconsistencies in the study", errata_section),
+#: The report's sections in page order: what was found first, settings and provenance last.
+SECTIONS: list[Section] = [
+    Section("findings", "What the marts show", findings_section),
+    Section("totals", "Totals: clustering of the four total indicators (Tables 1–6, Fig. 2)",
+            totals_section),
+    Section("per-capita", "Per capita: rank-sum ratio (RSR) (Tables 8–11, Figs. 3–4)",
+            per_capita_section),
+    Section("quality", "Quality: Fudan top-100 hospitals (Fig. 5)", quality_section),
+    Section("change-over-time", "Change over time", trend_section),
+    Section("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)",
+            inequality_section),
+    Section("city-panel", "Below the provinces: inequality between cities", city_section),
+    Section("errata", "Errata: inconsistencies in the study", errata_section),
+    Section("settings", "Settings and provenance", settings_section),
 ]
 
 
+def tables_in(value: object) -> list[Table]:
+    """Every :class:`Table` in a section's data (nested in dicts, lists and comparisons)."""
+    if isinstance(value, Table):
+        return [value]
+    if isinstance(value, Comparison):
+        return list(value.tables)
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in tables_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in tables_in(v)]
+    return []
+
+
+def grade_colours(context: Context) -> list[dict]:
+    """Each grade's cell background in the figures' palette (the darker half in white text)."""
+    from matplotlib.colors import to_hex
+
+    grades = sorted(int(g) for g in context.marts("fct_rsr_grade_thresholds")["grade"].unique())
+    palette = figures.grade_palette(grades)
+    dark = set(grades[: max(1, len(grades) // 2)])
+    return [{"grade": g, "colour": to_hex(palette[g]), "dark": g in dark} for g in grades]
+
+
+def template_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["number"] = fmt
+    environment.filters["plain"] = lambda value: f"{value:g}"
+    environment.globals["DIFF_MARK"] = DIFF_MARK
+    return environment
+
+
 def render(context: Context) -> str:
-    y = context.year
-    sections = [(anchor, title, function(context)) for anchor, title, function in SECTIONS]
-    total_diffs = sum(html_text.count('data-diff="1"') for anchor, _, html_text in sections
-                      if anchor != "errata")
-    nav = "".join(f'<li><a href="#{esc(anchor)}">{i}. {esc(title)}</a></li>'
-                  for i, (anchor, title, _) in enumerate(sections, start=1))
-    parts = [f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>medres — medical resources of China's 31 provinces, {esc(y)}</title>
-<link rel="icon" href="data:,">
-<style>{CSS}{grade_css(context)}</style></head><body>
-<header><h1>medres — medical resources of China's 31 provinces, {esc(y)}</h1>
-<p>A reproduction of the method of one study of 2020 data ({esc(STUDY)}) from the official figures,
-with medres's results beside the printed ones, and the change over every year of the panel.
-Generated from the published marts (<code>published/</code>) by <code>python -m medres.report</code>.
-All figures use English province names.</p>
-<p class="legend">Legend: <span class="flag">{DIFF_MARK}</span> and a red cell = medres differs
-from the printed value at the printed precision ({esc(total_diffs)} such cells in the study's
-tables below); ✎ / blue cell = value repaired from the OCR text of the study.</p>
-<nav><ul>{nav}</ul></nav></header><main>"""]
-    for i, (anchor, title, html_text) in enumerate(sections, start=1):
-        parts.append(f'<section id="{esc(anchor)}"><h2>{i}. {esc(title)}</h2>{html_text}</section>')
-    parts.append("</main>")
-    parts.append(f"<footer><p>Sources: seeds/SOURCES.md (NBS provincial series, China Health "
-                 f"Statistics Yearbook 2021, Fudan rankings); the study's tables as transcribed in "
-                 f"reference/study_2020/. {esc(figures.GEO_CREDIT)}</p></footer></body></html>")
-    return "\n".join(parts)
+    sections = [{"anchor": s.anchor, "title": s.title, "template": s.template,
+                 "data": s.build(context)} for s in SECTIONS]
+    comparison_differences = sum(t.diff_count for s in sections if s["anchor"] != "errata"
+                                 for t in tables_in(s["data"]))
+    return template_environment().get_template("page.html.j2").render(
+        year=context.year, sections=sections, comparison_differences=comparison_differences,
+        grade_colours=grade_colours(context), geo_credit=figures.GEO_CREDIT)
 
 
 def build(published: Path, out: Path, reference: Path | None = None,
-          year: int | None = None) -> Path:
-    """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path."""
+          year: int | None = None, project_dir: Path | None = None) -> Path:
+    """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path.
+    ``reference``: the study's transcribed tables, ``project_dir``: where dbt_project.yml (the
+    study's settings) is; both default to the project directory (figures.project_file)."""
     marts = Marts(published)
     marts.require(REPORT_MARTS)
-    reference_tables = load_reference(
+    tables = load_study_tables(
         figures.project_file(REFERENCE, "--reference") if reference is None else reference)
+    if project_dir is None:
+        project_dir = figures.project_file(Path("dbt_project.yml"), "--project-dir").parent
     if year is None:
         year = figures.report_year(marts("dim_years"))
     results = figures.generate(marts, out / "figures", year)
-    context = Context(marts, reference_tables, year, {r.name: r for r in results})
+    context = Context(marts, tables, study_settings(project_dir), year,
+                      {r.name: r for r in results})
     page = render(context)
     out.mkdir(parents=True, exist_ok=True)
     return write_atomically(out / "index.html", lambda staged: staged.write_text(page, encoding="utf-8"))
@@ -1626,10 +1165,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--reference", type=Path, default=None,
                         help=f"the study's transcribed tables (default: {REFERENCE} of the project directory)")
+    parser.add_argument("--project-dir", type=Path, default=None,
+                        help="the project directory whose dbt_project.yml holds the study's settings "
+                             "(default: $MEDRES_PROJECT_DIR, else the current directory)")
     arguments = parser.parse_args(argv)
     # The report year is the build's var medres_year (dim_years.is_report_year): one way to set it.
     try:
-        target = build(arguments.published, arguments.out, arguments.reference)
+        target = build(arguments.published, arguments.out, arguments.reference,
+                       project_dir=arguments.project_dir)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2
