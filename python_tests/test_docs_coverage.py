@@ -14,7 +14,7 @@ import yaml
 def described_columns(manifest: dict, node: dict) -> set[str]:
     """The columns the node's yml describes. A lens's Python model stacks its outputs
     (medres.panel.stacked_outputs): an output's columns are described once, on the view that
-    selects that output (models/intermediate/lens_outputs), and count for the stacked model."""
+    selects that output (``where output = '...'``), and count for the stacked model."""
     def own(entry: dict) -> set[str]:
         return {name for name, column in entry["columns"].items()
                 if column.get("description", "").strip()}
@@ -22,7 +22,7 @@ def described_columns(manifest: dict, node: dict) -> set[str]:
     columns = own(node)
     if node["resource_type"] == "model" and node.get("language") == "python":
         for child in manifest["child_map"].get(node["unique_id"], []):
-            if "/lens_outputs/" in manifest["nodes"].get(child, {}).get("original_file_path", ""):
+            if "output = '" in manifest["nodes"].get(child, {}).get("raw_code", ""):
                 columns |= own(manifest["nodes"][child])
     return columns
 

@@ -15,8 +15,9 @@ local Moran (LISA) clusters, with PySAL (libpysal weights, esda statistics).
   row-standardised weights); ``E[I] = −1/(n−1)``; inference under normality and by ``permutations``
   random permutations (pseudo p-value ``(M + 1)/(permutations + 1)``, one-sided in the direction
   of the observed I, ``M`` = permuted values at least as extreme). The permutation draws come from
-  NumPy's global generator seeded with ``seed`` before each statistic, under a lock (dbt runs
-  Python models in parallel threads sharing that generator), so a build is reproducible.
+  NumPy's global generator seeded with ``seed`` before each statistic, so a build is reproducible;
+  one dbt model (int_spatial_results) computes the whole lens, and no other model draws from that
+  generator (a test checks it), so no other thread reseeds it mid-statistic.
 * **Local Moran** (:func:`local_moran`, ``esda.Moran_Local``, Anselin 1995):
   ``I_i = (n−1) z_i Σ_j w_ij z_j / Σ_k z_k²`` with conditional-permutation pseudo p-values (``seed``
   passed to esda 2.9; the folded one-sided "directed" pseudo p-value of GeoDa, which esda
@@ -38,7 +39,6 @@ Studies 37:5–27.
 from __future__ import annotations
 
 import json
-import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -52,9 +52,6 @@ from medres.validation import InputError
 PROVINCE_GEOJSON = Path(__file__).resolve().parents[2] / "assets" / "geo" / "china_provinces.geojson"
 #: Default island rule: Hainan to Guangdong.
 DEFAULT_ISLAND_LINKS = ({"from": "460000", "to": "440000"},)
-#: esda draws its permutations from NumPy's global generator; dbt runs Python models in threads of
-#: one process, so the seeding and the draws of a statistic hold this lock to stay reproducible.
-_RNG_LOCK = threading.Lock()
 CLUSTER_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
 
@@ -110,9 +107,10 @@ def global_moran(values: Sequence[float], w, permutations: int = 999, seed: int 
     from esda.moran import Moran
 
     y = np.asarray(values, dtype=float)
-    with _RNG_LOCK:
-        np.random.seed(seed)
-        mi = Moran(y, w, transformation=w.transform, permutations=permutations)
+    # esda draws its permutations from NumPy's global generator, seeded here before each
+    # statistic; the dbt model int_spatial_results is the only one that draws from it.
+    np.random.seed(seed)
+    mi = Moran(y, w, transformation=w.transform, permutations=permutations)
     return {
         "moran_i": float(mi.I), "expected_i": float(mi.EI), "z_normal": float(mi.z_norm),
         "p_normal": float(mi.p_norm), "z_permutation": float(mi.z_sim),
@@ -134,7 +132,7 @@ def local_moran(
     from esda.moran import Moran_Local
 
     y = np.asarray(values, dtype=float)
-    with _RNG_LOCK, warnings.catch_warnings():  # esda 2.9 announces a change of the default alternative
+    with warnings.catch_warnings():  # esda 2.9 announces a change of the default alternative
         warnings.simplefilter("ignore", DeprecationWarning)
         np.random.seed(seed)
         lisa = Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
@@ -173,6 +171,14 @@ def moran_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Ma
         rows.append({"year": int(year), "indicator": indicator, "n_units": len(group), **stats,
                      "permutations": int(settings["permutations"]), "seed": int(settings["seed"])})
     return pd.DataFrame(rows)
+
+
+def spatial_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame,
+                  settings: Mapping) -> dict[str, pd.DataFrame]:
+    """The spatial lens once: ``moran`` (:func:`moran_panel`) and ``lisa`` (:func:`lisa_panel`),
+    the outputs of the one dbt Python model that draws esda's permutations."""
+    return {"moran": moran_panel(per_capita, neighbours, settings),
+            "lisa": lisa_panel(per_capita, neighbours, settings)}
 
 
 def lisa_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
