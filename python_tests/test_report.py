@@ -120,7 +120,8 @@ def test_tables_have_the_expected_rows(built):
                 "inequality-cv": 3 * 9 + 1, "grade-validity": 9,
                 "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
                 "table-11-differences": 11, "inequality-permutation": 5 * 2 * 2,
-                "inequality-jackknife": 5 * 4, "rsr-fit-diagnostics": 9}
+                "inequality-jackknife": 5 * 4, "rsr-fit-diagnostics": 9,
+                "heat-measures": len(report.HEAT_TABLE_MEASURES)}
     for table_id, rows in expected.items():
         assert len(parsed.tables[table_id]) == rows, table_id
 

@@ -69,7 +69,9 @@ REPORT_MARTS = (
     "fct_province_quality_scores", "fct_inequality_gini", "fct_inequality_theil",
     "fct_inequality_theil_groups", "fct_province_agglomeration", "fct_indicator_dispersion",
     "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
-    "fct_city_province_coverage",
+    "fct_city_province_coverage", "fct_inequality_theil_permutation", "fct_inequality_jackknife",
+    "fct_rsr_grade_robustness", "fct_rsr_fit_diagnostics", "fct_heat_measures", "fct_spatial_moran",
+    "fct_spatial_lisa", "fct_plan_targets", "fct_target_projections",
 )
 
 
@@ -452,7 +454,11 @@ def diagnostics_table(context: Context) -> Table:
     diagnostics = figures.for_year(context.marts("fct_cluster_diagnostics"), context.year)
     columns = [c for c in diagnostics.columns if c != "year"]
     table = Table("cluster-diagnostics", "Cluster diagnostics per k (fct_cluster_diagnostics)",
-                  columns)
+                  columns,
+                  note="Silhouette: mean width on Euclidean distances of the Z scores (a metric; "
+                       "the squared distances the tree is built on are not one). Cophenetic "
+                       "correlation: between those squared distances and the tree's merge "
+                       "heights on the same scale (scipy.cluster.hierarchy.cophenet).")
     for row in diagnostics.sort_values("k").itertuples(index=False):
         table.rows.append([cell(getattr(row, c), None if c not in ("silhouette",
                            "cophenetic_correlation", "coefficient_at_cut", "coefficient_jump")
@@ -708,16 +714,139 @@ def dispersion_table(context: Context) -> Table:
 
 def grade_validity_table(context: Context) -> Table:
     rows = context.marts("fct_rsr_evaluations").sort_values("year")
-    table = Table("grade-validity", "Do the RSR grades differ? (fct_rsr_evaluations)",
+    table = Table("grade-validity", "Consistency check, holds by construction: WRSR across the "
+                                    "grades (fct_rsr_evaluations)",
                   ["Year", "Indicator set", "Grading", "Test", "Statistic", "p", "Why this test"],
-                  note="One-way ANOVA of the WRSR across grades when every grade has two or more "
-                       "provinces and the Brown-Forsythe and normality checks pass; otherwise "
-                       "Kruskal-Wallis.")
+                  note="Not evidence that the grades are valid: the grades are intervals of the "
+                       "fitted RSR, an increasing function of the WRSR, so the WRSR must differ "
+                       "between them and the test cannot fail (one-way ANOVA when every grade has "
+                       "two or more provinces and the Brown-Forsythe and normality checks pass; "
+                       "otherwise Kruskal-Wallis). Whether a grade is robust is in the grade "
+                       "robustness table.")
     for row in rows.itertuples(index=False):
         table.rows.append([Cell(str(int(row.year))), Cell(row.indicator_set), Cell(row.grading_status),
                            Cell(row.grade_validity_test or "–"), cell(row.grade_validity_statistic, 2),
                            cell(row.grade_validity_p, 6), Cell(row.grade_validity_reason or "–")])
     return table
+
+
+# --- Robustness: checks that can fail -----------------------------------------------------------
+
+
+def permutation_table(context: Context) -> Table:
+    """Between-region shares of Theil T and L in the report year with their permutation p."""
+    rows = figures.for_year(context.marts("fct_inequality_theil_permutation"), context.year)
+    permutations = int(rows["permutations"].iloc[0])
+    table = Table("inequality-permutation",
+                  f"Are the regional gaps larger than chance? {context.year} "
+                  "(fct_inequality_theil_permutation)",
+                  ["Resource", "Regions", "Theil", "Between share (%)", "Chance: mean (%)",
+                   "Chance: 95th pct (%)", "p"],
+                  note=f"Provinces reassigned to the regions at random, region sizes kept, "
+                       f"{permutations:,} times; p = share of reassignments whose between share "
+                       "reaches the observed one (observed counted in). Each row is its own test.")
+    for row in rows.sort_values(["resource", "grouping", "theil_form"]).itertuples(index=False):
+        table.rows.append([Cell(resource_label(row.resource)), Cell(row.grouping),
+                           Cell("T" if row.theil_form == "theil_t" else "L"),
+                           cell(100 * row.between_share, 1), cell(100 * row.null_mean_share, 1),
+                           cell(100 * row.null_p95_share, 1), cell(row.p_value, 3)])
+    return table
+
+
+def jackknife_table(context: Context) -> Table:
+    """Leave-one-province-out ranges of the Gini and Theil indices in the report year."""
+    rows = figures.for_year(context.marts("fct_inequality_jackknife"), context.year)
+    table = Table("inequality-jackknife",
+                  f"Leave-one-province-out ranges, {context.year} (fct_inequality_jackknife)",
+                  ["Resource", "Index", "All provinces", "Range without one", "Moved most by",
+                   "Without it"])
+    for row in rows.sort_values(["resource", "measure"]).itertuples(index=False):
+        table.rows.append([Cell(resource_label(row.resource)), Cell(row.measure),
+                           cell(row.index_value, 4),
+                           Cell(f"{row.jackknife_min:.4f} – {row.jackknife_max:.4f}"),
+                           Cell(row.most_influential_province_en),
+                           cell(row.value_without_most_influential, 4)])
+    return table
+
+
+def fit_diagnostics_table(context: Context) -> Table:
+    """Diagnostics of the RSR-on-probit line that can fail, per year (the graded fit variant)."""
+    rows = context.marts("fct_rsr_fit_diagnostics")
+    rows = rows[rows["used_for_grading"]].sort_values("year")
+    slope = context.marts("fct_rsr_regression")
+    slope = slope[slope["used_for_grading"]].set_index("year")["slope_p"]
+    table = Table("rsr-fit-diagnostics", "How well does the line RSR = a + b·probit fit? "
+                                         "(fct_rsr_fit_diagnostics)",
+                  ["Year", "Slope p (gate)", "R²", "Curvature p", "Runs (expected)", "Runs p",
+                   "Distinct WRSR / provinces", "Largest tie"],
+                  note="The slope's p-value, the grading gate, cannot fail: the probit is a "
+                       "function of the rank of the value regressed on it. Curvature: the probit² "
+                       "term of a quadratic fit (RESET); runs: Wald-Wolfowitz test of the "
+                       "residual signs in probit order. Small p = the straight line misses a curve.")
+    for row in rows.itertuples(index=False):
+        table.rows.append([Cell(str(int(row.year))), Cell(f"{slope[row.year]:.1e}"),
+                           cell(row.r_squared, 3), Cell(f"{row.curvature_p:.1e}"),
+                           Cell(f"{int(row.runs)} ({row.runs_expected:.1f})"),
+                           Cell(f"{row.runs_p:.1e}"),
+                           Cell(f"{int(row.n_distinct)} / {int(row.n_units)}"),
+                           cell(int(row.largest_tie))])
+    return table
+
+
+def fragile_grades_table(context: Context) -> Table:
+    """Provinces whose report-year RSR grade is fragile (fct_rsr_grade_robustness)."""
+    rows = figures.for_year(context.marts("fct_rsr_grade_robustness"), context.year)
+    fragile = rows[~rows["is_robust"].astype(bool)].sort_values("agree_share")
+    threshold = context.settings.get("medres_rsr_robust_share")
+    table = Table("rsr-fragile-grades",
+                  f"Provinces whose {context.year} RSR grade is fragile: {len(fragile)} of "
+                  f"{len(rows)} (fct_rsr_grade_robustness)",
+                  ["Province", "Grade", "Variants agreeing", "method", "R3 measure",
+                   "indicator left out", "province left out", "Grades seen"],
+                  note=f"Each province graded again under every variant: the other weighting, "
+                       f"fit_rows and grade_on; R3 as health personnel; each indicator left out; "
+                       f"each other province left out. Fragile: fewer than {fmt(threshold)} "
+                       "of the variants give the configured grade; the columns give the share "
+                       "agreeing per family of variants.")
+    for row in fragile.itertuples(index=False):
+        table.rows.append([
+            Cell(row.province_en), cell(int(row.default_grade)),
+            Cell(f"{int(row.n_agree)} / {int(row.n_variants)}"),
+            cell(row.agree_share_method, 2), cell(row.agree_share_indicator_column, 2),
+            cell(row.agree_share_leave_one_indicator_out, 2),
+            cell(row.agree_share_leave_one_unit_out, 2),
+            Cell(f"{int(row.best_grade_seen)}–{int(row.worst_grade_seen)}")])
+    return table
+
+
+def robustness_findings(context: Context) -> dict:
+    """Which regional gaps are larger than chance and which grades are robust, from the marts
+    (rendered as the paragraph ``robustness-findings`` of the inequality section)."""
+    y = context.year
+    permutation = figures.for_year(context.marts("fct_inequality_theil_permutation"), y)
+    t_rows = permutation[(permutation["theil_form"] == "theil_t")
+                         & (permutation["grouping"] == "region_3")].set_index("resource")
+    gaps = [{"label": resource_label(r), "share_pct": 100 * row.between_share, "p": row.p_value,
+             "larger": bool(row.is_larger_than_chance)} for r, row in t_rows.iterrows()]
+    robustness = figures.for_year(context.marts("fct_rsr_grade_robustness"), y)
+    fragile = robustness[~robustness["is_robust"].astype(bool)].sort_values("agree_share")
+    diagnostics = context.marts("fct_rsr_fit_diagnostics")
+    graded = diagnostics[diagnostics["used_for_grading"]]
+    rsr_alpha = context.settings.get("medres_rsr_alpha")
+    curved = graded[graded["curvature_p"] < rsr_alpha]
+    clustered = figures.for_year(context.marts("fct_cluster_diagnostics"), y).set_index("k")
+    return {
+        "year": y, "alpha": context.settings.get("medres_inequality_alpha"),
+        "larger": [g for g in gaps if g["larger"]],
+        "chance": [g for g in gaps if not g["larger"]],
+        "robust": len(robustness) - len(fragile), "graded_provinces": len(robustness),
+        "robust_share": context.settings.get("medres_rsr_robust_share"),
+        "fragile": [{"province": r.province_en, "agree_share": r.agree_share}
+                    for r in fragile.itertuples()],
+        "rsr_alpha": rsr_alpha, "curved_years": len(curved), "graded_years": len(graded),
+        "silhouettes": [{"k": int(k), "silhouette": row.silhouette}
+                        for k, row in clustered.iterrows()],
+    }
 
 
 def inequality_findings(context: Context) -> dict:
@@ -1025,6 +1154,13 @@ def inequality_section(context: Context) -> dict:
         "agglomeration": context.figure("agglomeration", f"Agglomeration degree of health "
                                                          f"technicians ({context.year})"),
         "dispersion": dispersion_table(context),
+        "robustness": robustness_findings(context),
+        "permutation": permutation_table(context),
+        "gini_figure": context.figure("gini_over_years", "Gini against population by year with its "
+                                                         "leave-one-province-out range"),
+        "jackknife": jackknife_table(context),
+        "fit_diagnostics": fit_diagnostics_table(context),
+        "fragile_grades": fragile_grades_table(context),
         "grade_validity": grade_validity_table(context),
     }
 
@@ -1047,6 +1183,129 @@ def city_section(context: Context) -> dict:
         "top": city_top_table(context, int(last.year)),
         "recurring": city_recurring_table(context, int(first.year), int(last.year)),
         "excluded": "; ".join(f"{int(r.year)} {r.exclusions}" for r in exclusions.itertuples()),
+    }
+
+
+# --- Toolkit (issue 23): HEAT summary measures, spatial autocorrelation, plan targets ----------
+
+HEAT_TABLE_MEASURES = ("D", "R", "BGSD", "COV", "MDMW", "IDISW", "TI", "MLD", "PAR", "PAF",
+                       "ACI", "RCI", "SII", "RII")
+
+
+def province_names(context: Context) -> pd.Series:
+    """province_en by region_code (dim_provinces)."""
+    provinces = context.marts("dim_provinces").drop_duplicates("region_code")
+    return provinces.set_index("region_code")["province_en"]
+
+
+def heat_table(context: Context) -> Table:
+    heat = context.marts("fct_heat_measures")
+    rows = heat[(heat["level"] == "province") & (heat["year"] == context.year)]
+    indicators = [i for i in figures.TOOLKIT_INDICATORS if (rows["indicator"] == i).any()]
+    table = Table("heat-measures", f"HEAT summary measures between provinces, {context.year} "
+                                   "(fct_heat_measures)",
+                  ["Measure", *[figures.TOOLKIT_INDICATORS[i] for i in indicators]],
+                  note="μ = population-weighted average (national ratio of sums); TI/MLD = Theil "
+                       "T/L × 1000; COV, IDISW, PAF, RCI in %; ordered measures rank provinces by "
+                       "per-capita gross regional product (NBS). PAR/PAF are 0 when the reference "
+                       "province (Beijing) is below μ. Definitions: docs/toolkit.md.")
+    for measure in HEAT_TABLE_MEASURES:
+        values = rows[rows["measure"] == measure].set_index("indicator")["measure_value"]
+        table.rows.append([Cell(measure), *[cell(values.get(i), 3) for i in indicators]])
+    return table
+
+
+def moran_table(context: Context) -> Table:
+    moran = context.marts("fct_spatial_moran")
+    table = Table("spatial-moran", "Global Moran's I of the per-capita indicators by year "
+                                   "(fct_spatial_moran; queen contiguity, row-standardised)",
+                  ["Year", "Indicator", "Moran's I", "E[I]", "z (normal)", "pseudo p"])
+    for row in moran.sort_values(["indicator", "year"]).itertuples(index=False):
+        table.rows.append([Cell(str(int(row.year))), Cell(row.indicator), cell(row.moran_i, 3),
+                           cell(row.expected_i, 3), cell(row.z_normal, 2), cell(row.p_permutation, 3)])
+    return table
+
+
+def lisa_table(context: Context) -> Table:
+    lisa = context.marts("fct_spatial_lisa")
+    clusters = lisa[(lisa["year"] == context.year) & (lisa["cluster"] != "Not significant")]
+    table = Table("spatial-lisa", f"Provinces in a significant LISA cluster, {context.year} "
+                                  "(fct_spatial_lisa, FDR-controlled)",
+                  ["Indicator", "Province", "Cluster", "Local I", "pseudo p"],
+                  note="No province is listed when no local statistic passes the "
+                       "false-discovery-rate bound.")
+    names = province_names(context)
+    for row in clusters.sort_values(["indicator", "region_code"]).itertuples(index=False):
+        table.rows.append([Cell(row.indicator), Cell(names.get(row.region_code, row.region_code)),
+                           Cell(row.cluster), cell(row.local_i, 3), cell(row.p_permutation, 3)])
+    return table
+
+
+def plan_targets_table(context: Context) -> Table:
+    targets = context.marts("fct_plan_targets")
+    table = Table("plan-targets",
+                  "National plan targets (fct_plan_targets; sources in seeds/SOURCES.md)",
+                  ["Target", "Plan", "Due", "Value", "Unit", "Evaluable"])
+    for row in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
+        table.rows.append([Cell(row.indicator), Cell(row.document), Cell(str(int(row.target_year))),
+                           cell(row.target_value, 2), Cell(row.unit),
+                           Cell("yes" if row.is_evaluable
+                                else "no: medres does not hold the indicator")])
+    return table
+
+
+def projected_year(value: object) -> str:
+    """A projected year, or '—' when the line does not reach the target by the horizon."""
+    return "—" if pd.isna(value) else str(int(value))
+
+
+def target_projections_table(context: Context) -> Table:
+    projections = context.marts("fct_target_projections")
+    names = province_names(context)
+    table = Table("target-projections",
+                  "Provinces below an evaluable target in their latest year, and when the recent "
+                  "linear pace reaches it (fct_target_projections)",
+                  ["Province", "Target", "Latest year", "Value", "Gap", "Slope / year",
+                   "Projected year", "Interval"],
+                  note="OLS line over the last years (var medres_target_trend_years); the interval "
+                       "is the years the confidence band of the line reaches the target (— = not by "
+                       "the horizon). A reading of the recent pace, not a forecast.")
+    below = projections[projections["status"] != "reached"].sort_values(["target_id", "gap"])
+    for row in below.itertuples(index=False):
+        table.rows.append([
+            Cell(names.get(row.region_code, row.region_code)), Cell(row.target_id),
+            Cell(str(int(row.latest_year))), cell(row.latest_value, 2), cell(row.gap, 2),
+            cell(row.slope_per_year, 3),
+            Cell(projected_year(row.projected_year) if row.status == "projected" else row.status),
+            Cell(f"{projected_year(row.projected_year_early)}–"
+                 f"{projected_year(row.projected_year_late)}"),
+        ])
+    return table
+
+
+def heat_section(context: Context) -> dict:
+    return {
+        "figure": context.figure("heat_measures", "HEAT summary measures of the provinces by year"),
+        "measures": heat_table(context),
+    }
+
+
+def spatial_section(context: Context) -> dict:
+    return {
+        "figure": context.figure("map_lisa_clusters",
+                                 f"LISA clusters of beds per 1,000 people ({context.year})"),
+        "moran": moran_table(context),
+        "lisa": lisa_table(context),
+    }
+
+
+def targets_section(context: Context) -> dict:
+    projections = context.marts("fct_target_projections")
+    return {
+        "plans": plan_targets_table(context),
+        "reached": int((projections["status"] == "reached").sum()),
+        "pairs": len(projections),
+        "projections": target_projections_table(context),
     }
 
 
@@ -1090,6 +1349,9 @@ SECTIONS: list[Section] = [
     Section("inequality", "Inequality: Gini, Theil, agglomeration (beyond the study)",
             inequality_section),
     Section("city-panel", "Below the provinces: inequality between cities", city_section),
+    Section("heat", "HEAT summary measures of inequality (WHO HEAT)", heat_section),
+    Section("spatial", "Spatial autocorrelation: Moran's I and LISA clusters", spatial_section),
+    Section("targets", "National plan targets: gaps and projected attainment", targets_section),
     Section("errata", "Errata: inconsistencies in the study", errata_section),
     Section("settings", "Settings and provenance", settings_section),
 ]
