@@ -167,6 +167,6 @@ SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars"})
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        module = item.module.__name__ if item.module else ""
+        module = getattr(getattr(item, "module", None), "__name__", "")  # doctests have none
         if REBUILDING_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
