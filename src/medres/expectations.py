@@ -829,6 +829,60 @@ def _(s: Settings) -> Parts:
     ]
 
 
+@mart_suite("dim_province_names")
+def _(s: Settings) -> Parts:
+    return [
+        unique("region_code"), unique("province_en"), region_checks(s), names_match_codes(s),
+        derived("provinces", len, lambda column: between(column, s.units, s.units)),
+        in_set("region_3", list(REGIONS_3)),
+        in_set("region_4", ["East", "Central", "West", "Northeast"]),
+    ]
+
+
+@mart_suite("fct_area_per_capita")
+def _(s: Settings) -> Parts:
+    measures = ["health_technicians_per_1000", "health_personnel_per_1000"]
+    national = "national"
+    return [
+        unique("year", "division", "area"),
+        in_set("division", [national, "region_3", "region_4"]),
+        not_null("population_10k", "beds_per_1000", "institutions_per_10k",
+                 "health_workforce_per_1000", "health_workforce_measure"),
+        in_set("population_basis", [s.var("medres_population_basis")]),
+        in_set("health_workforce_measure", measures),
+        # Every division covers every province of the year once.
+        derived("provinces_per_division",
+                lambda f: f.groupby(["year", "division"])["provinces"].transform("sum"),
+                lambda column: between(column, s.units, s.units)),
+        # A ratio of sums is a weighted mean of the provinces' ratios: inside their bands.
+        [band(s, column) for column in ("beds_per_1000", "institutions_per_10k",
+                                        "health_expenditure_per_capita_yuan")],
+        [band_where(s, "health_workforce_per_1000", "health_workforce_measure", m) for m in measures],
+    ]
+
+
+# The study's printed tables (seeds/study/, published unchanged by the study_2020_* marts): their
+# printed order and keys; their values are what the study printed, compared by the report.
+
+STUDY_TABLE_KEYS = {
+    "study_2020_table1_groups": ("province_en",),
+    "study_2020_tables2_6_totals": ("province_en",),
+    "study_2020_table8_rsr_ranks": ("province",),
+    "study_2020_table9_regression": ("statistic",),
+    "study_2020_table10_thresholds": ("grade",),
+    "study_2020_table11_grades": ("province_en",),
+}
+
+
+def study_table(key: tuple[str, ...]) -> Parts:
+    return [unique("printed_row"), unique(*key), not_null("printed_row", *key)]
+
+
+for _table, _key in STUDY_TABLE_KEYS.items():
+    seed_suite(f"{_table}_transcribed")(lambda s, key=_key: study_table(key))
+    mart_suite(_table)(lambda s, key=_key: study_table(key))
+
+
 # --- The prefecture-city panel (issue 16) ---------------------------------------------------
 
 CITY_POPULATION_BASES = ["yearend_total_population", "yearend_registered_population",

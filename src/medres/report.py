@@ -2,9 +2,10 @@
 
 ``python -m medres.report --published published --out reports`` draws the figures
 (:mod:`medres.figures`) into ``<out>/figures/`` and writes ``<out>/index.html``. It reads the
-published marts only, plus the transcription of the study's printed tables in
-``reference/study_2020/`` (see its README). The page is static and self-contained apart from its
-own figure files: no script, no CDN, no web font, so it works offline. Every value is HTML-escaped.
+published marts only (:data:`MARTS_READ`), the study's printed tables included (the marts
+:data:`STUDY_TABLES`, published from the seeds in ``seeds/study/``). The page is static and
+self-contained apart from its own figure files: no script, no CDN, no web font, so it works
+offline. Every value is HTML-escaped.
 
 Every comparison cell whose medres value differs from the printed value (compared at the printed
 precision) gets the CSS class ``diff`` and a visible mark ``≠``; every such row gets ``has-diff``.
@@ -31,8 +32,6 @@ from medres import figures, rsr
 from medres.figures import Marts, MissingMartError
 from medres.publish import write_atomically
 
-#: The study's printed tables, transcribed (a project file: see figures.project_file).
-REFERENCE = Path("reference") / "study_2020"
 STUDY = ("Yao, Yu, Zhang: Whether the Distribution of Medical Resources among Provinces is "
          "Balanced, Int. J. Frontiers in Medicine 5(5), 2023 (data year 2020)")
 #: The data year of the study: its printed tables are compared with medres's values of this year.
@@ -88,8 +87,21 @@ COMPARISON_SETTINGS: dict[str, tuple[str, ...]] = {
 }
 #: A setting absent from dim_build_settings (a build older than the mart).
 UNRECORDED = object()
+#: The study's printed tables as the report's sections name them, and the marts that publish them
+#: (seeds/study/, provenance in seeds/SOURCES.md).
+STUDY_TABLES = {
+    "table1": "study_2020_table1_groups",
+    "totals": "study_2020_tables2_6_totals",
+    "table8": "study_2020_table8_rsr_ranks",
+    "table9": "study_2020_table9_regression",
+    "table10": "study_2020_table10_thresholds",
+    "table11": "study_2020_table11_grades",
+}
+#: The marts the report's own sections read (the figures' are figures.FIGURE_MARTS).
 REPORT_MARTS = (
-    "dim_build_settings", "dim_provinces", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
+    *STUDY_TABLES.values(),
+    "dim_build_settings", "dim_province_names", "dim_years", "fct_area_per_capita",
+    "fct_province_per_capita", "fct_province_indicator_ranks",
     "fct_rsr_evaluations", "fct_cluster_profile_means", "fct_province_rsr", "fct_rsr_regression",
     "fct_rsr_grade_thresholds", "fct_province_clusters", "fct_cluster_agglomeration",
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
@@ -98,6 +110,11 @@ REPORT_MARTS = (
     "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
     "fct_city_province_coverage",
 )
+#: Every mart the report reads, its figures' included: the depends_on of the exposure
+#: medres_report (models/marts/_exposures.yml; python_tests/test_lineage.py keeps the three equal,
+#: and every mart name in this module and medres.figures inside this set).
+MARTS_READ = tuple(sorted({*REPORT_MARTS, *(name for names in figures.FIGURE_MARTS.values()
+                                             for name in names)}))
 
 
 def esc(value: object) -> str:
@@ -187,24 +204,13 @@ class Table:
         )
 
 
-# --- Reference data ----------------------------------------------------------------------------
+# --- The study's printed tables ------------------------------------------------------------------
 
 
-def load_reference(reference: Path) -> dict[str, pd.DataFrame]:
-    files = {
-        "table1": "table1_groups.csv",
-        "totals": "tables2_6_totals.csv",
-        "table8": "table8_rsr_ranks.csv",
-        "table9": "table9_regression.csv",
-        "table10": "table10_thresholds.csv",
-        "table11": "table11_grades.csv",
-    }
-    missing = [name for name in files.values() if not (reference / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"study transcription missing in {reference}: {missing}")
-    # Table 9 keeps its printed text so that its precision (0.990 has three decimals) survives.
-    dtypes = {"table9": {"printed_value": str}}
-    return {key: pd.read_csv(reference / name, dtype=dtypes.get(key)) for key, name in files.items()}
+def load_study_tables(marts: Marts) -> dict[str, pd.DataFrame]:
+    """The study's printed tables (:data:`STUDY_TABLES`) in their printed row order."""
+    return {key: marts(name).sort_values("printed_row").reset_index(drop=True)
+            for key, name in STUDY_TABLES.items()}
 
 
 # --- Sections ----------------------------------------------------------------------------------
@@ -666,11 +672,11 @@ def trend_per_capita_table(context: Context) -> Table:
     years = sorted(trend["year"].unique())
     table = Table("trend-per-capita",
                   "Per-capita indicators by year: Σ numerator / Σ population of the 31 provinces "
-                  "and of each region (fct_province_per_capita, dim_provinces.region_3)",
+                  "and of each region_3 region (fct_area_per_capita)",
                   ["Indicator", "Area", *[str(y) for y in years]],
-                  note="Ratios of sums, not means of the provincial ratios: each province's "
-                       "numerator is recovered as indicator × population_10k. '–' = no sourced "
-                       "value that year (R4 is sourced for 2020 only).")
+                  note="Ratios of sums, not means of the provincial ratios (R4: Σ total health "
+                       "expenditure / Σ population of the provinces with a value). '–' = no "
+                       "sourced value that year (R4 is sourced for 2020 only).")
     for column, label in figures.PER_CAPITA_COLUMNS:
         rows = trend[trend["indicator_column"] == column]
         decimals = 0 if column == "health_expenditure_per_capita_yuan" else 2
@@ -1374,22 +1380,19 @@ tables below); ✎ / blue cell = value repaired from the OCR text of the study.<
         parts.append(f'<section id="{esc(anchor)}"><h2>{i}. {esc(title)}</h2>{html_text}</section>')
     parts.append("</main>")
     parts.append(f"<footer><p>Sources: seeds/SOURCES.md (NBS provincial series, China Health "
-                 f"Statistics Yearbook 2021, Fudan rankings); the study's tables as transcribed in "
-                 f"reference/study_2020/. {esc(figures.GEO_CREDIT)}</p></footer></body></html>")
+                 f"Statistics Yearbook 2021, Fudan rankings; the study's tables as transcribed in "
+                 f"seeds/study/). {esc(figures.GEO_CREDIT)}</p></footer></body></html>")
     return "\n".join(parts)
 
 
-def build(published: Path, out: Path, reference: Path | None = None,
-          year: int | None = None) -> Path:
+def build(published: Path, out: Path, year: int | None = None) -> Path:
     """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path."""
     marts = Marts(published)
-    marts.require(REPORT_MARTS)
-    reference_tables = load_reference(
-        figures.project_file(REFERENCE, "--reference") if reference is None else reference)
+    marts.require(MARTS_READ)
     if year is None:
         year = figures.report_year(marts("dim_years"))
     results = figures.generate(marts, out / "figures", year)
-    context = Context(marts, reference_tables, year, {r.name: r for r in results})
+    context = Context(marts, load_study_tables(marts), year, {r.name: r for r in results})
     page = render(context)
     out.mkdir(parents=True, exist_ok=True)
     return write_atomically(out / "index.html", lambda staged: staged.write_text(page, encoding="utf-8"))
@@ -1399,12 +1402,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
-    parser.add_argument("--reference", type=Path, default=None,
-                        help=f"the study's transcribed tables (default: {REFERENCE} of the project directory)")
     parser.add_argument("--year", type=int, default=None)
     arguments = parser.parse_args(argv)
     try:
-        target = build(arguments.published, arguments.out, arguments.reference, arguments.year)
+        target = build(arguments.published, arguments.out, arguments.year)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2
