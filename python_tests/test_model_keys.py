@@ -45,7 +45,8 @@ def generic_tests(manifest: dict) -> dict[str, list[tuple[str, dict, str | None]
     return tests
 
 
-def tested_grains(tests: list[tuple[str, dict, str | None]]) -> list[tuple[str, ...]]:
+def grains_with_a_uniqueness_test(tests: list[tuple[str, dict, str | None]]
+                                  ) -> list[tuple[str, ...]]:
     grains = []
     for name, kwargs, column in tests:
         if name == "unique":
@@ -79,7 +80,7 @@ def keyless(manifest: dict) -> list[str]:
     for uid, model in sorted(models(manifest).items()):
         model_tests = tests[uid]
         not_null = not_null_columns(model, model_tests)
-        grains = tested_grains(model_tests)
+        grains = grains_with_a_uniqueness_test(model_tests)
         if not any(set(grain) <= not_null for grain in grains):
             missing.append(f"{model['original_file_path']}: grains {grains}, "
                            f"not null {sorted(not_null)}")
@@ -104,7 +105,7 @@ def test_every_contracted_model_declares_its_tested_grain_as_primary_key(manifes
         if not model["config"].get("contract", {}).get("enforced"):
             continue
         keys = primary_keys(model)
-        grains = tested_grains(tests[uid])
+        grains = grains_with_a_uniqueness_test(tests[uid])
         if len(keys) != 1 or keys[0] not in grains:
             wrong.append(f"{model['name']}: primary key {keys}, tested grains {grains}")
     assert wrong == []
