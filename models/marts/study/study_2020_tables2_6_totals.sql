@@ -1,4 +1,4 @@
-{#- The study's printed table as transcribed (seed study_2020_tables2_6_totals_transcribed), published for the report. -#}
+{#- The study's printed table, published unchanged for the report. -#}
 select
     printed_row,
     study_table,
