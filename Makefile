@@ -22,7 +22,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report browser-test bench test pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report browser-test bench test test-fast pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -63,9 +63,16 @@ browser-test: venv  ## render the report and the dbt docs in headless Chromium; 
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
 
-test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser (about 10 min)
+# The read-only tests read the build `make test` has just made (default settings only: with VARS
+# they build a copy of their own), instead of building another copy.
+READ_THIS_BUILD = $(if $(strip $(VARS)),,MEDRES_TEST_READ_WORKTREE_BUILD=1)
+
+test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser
 	scripts/install_chromium.sh
-	$(BIN)/python -m pytest
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest
+
+test-fast: build  ## the inner loop: one build, then the tests that only read it (no copies, browser or variants)
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest -m "not slow" -q
 
 lint: venv       ## ruff (Python; rules in ruff.toml) and sqlfluff with the dbt templater (SQL; rules in .sqlfluff)
 	$(BIN)/ruff check src python_tests bench scripts models

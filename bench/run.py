@@ -6,7 +6,7 @@ warehouse/, published/, target/ and logs/ are never touched):
 1. ``floor``: a trivial one-model dbt-duckdb project (``select 1``), the fixed cost of starting dbt,
    parsing and connecting;
 2. ``province``: ``dbt build`` of a copy of the whole project (seeds, models, data tests) — the
-   provincial panel 2016-2024 and the prefecture-city panel (2004-2020, ~290 cities a year) —,
+   provincial panel 2016-2024 and the prefecture-city panel (2000-2020, ~290 cities a year) —,
    with the cost of each Python model and the slowest nodes from ``target/run_results.json``;
 3. ``province, no city``: the same build without the city panel (``--exclude`` of every node whose
    name holds ``city``: ``CITY_NODES``). The real city panel is the scale test: the whole build

@@ -16,6 +16,8 @@
       values         list of the allowed values
       nullable       true: null is allowed
       min_length     least number of items of a list;  unique: true  items must differ
+      unique_fields  fields of a list's mapping items that must differ between items (an indicator
+                     column listed twice would be ranked and counted twice)
       items          the rule of each item of a list
       fields         rules of a mapping's keys (a field with optional: true may be missing;
                      any other key is an error)
@@ -23,7 +25,6 @@
 {% macro medres_var_spec() %}
 {%- set spec_yaml -%}
 medres_year: {type: integer, min: 1949, max: 2100}
-medres_expected_units: {type: integer, min: 1}
 medres_population_basis: {type: string, values: [yearend, census]}
 medres_plausibility_bands:
   type: mapping
@@ -51,6 +52,7 @@ medres_year_over_year_max_change:
 medres_rsr_indicators:
   type: list
   min_length: 1
+  unique_fields: [name, column]
   items:
     type: mapping
     fields:
@@ -182,6 +184,16 @@ medres_city_beds_ratio_band: {type: mapping, fields: {min: {type: number, min: 0
         {%- if rule.get('unique') and value | unique | list | length != value | length -%}
             {{ return([wrong]) }}
         {%- endif -%}
+        {%- for field in rule.get('unique_fields', []) -%}
+            {%- set seen = [] -%}
+            {%- for item in value if item is mapping and field in item -%}
+                {%- if item[field] in seen -%}
+                    {%- do found.append('var ' ~ path ~ ' lists ' ~ field ~ ' ' ~ medres_var_shown(item[field])
+                                        ~ ' twice; each ' ~ field ~ ' may appear once') -%}
+                {%- endif -%}
+                {%- do seen.append(item[field]) -%}
+            {%- endfor -%}
+        {%- endfor -%}
         {%- for item in value -%}
             {%- for problem in medres_var_problems(path ~ '[' ~ loop.index0 ~ ']', item, rule.get('items', {})) -%}
                 {%- do found.append(problem) -%}

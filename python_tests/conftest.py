@@ -8,6 +8,7 @@ tools of the interpreter running pytest (the project's .venv); no new venv is cr
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -129,8 +130,38 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     return _built_copy(tmp_path_factory)
 
 
+#: `make test` sets this after its own `make build` of the working tree (with default settings):
+#: the read-only tests then read that build instead of building a copy of their own.
+WORKTREE_BUILD = "MEDRES_TEST_READ_WORKTREE_BUILD"
+
+
 @pytest.fixture(scope="session")
 def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    """One built and published copy for the whole session, for modules that only read it: they
-    must not modify it."""
+    """One built and published project for the whole session, for modules that only read it: they
+    must not modify it. Under `make test` it is the working tree that `make test` has just built;
+    a bare `pytest` builds a copy."""
+    if os.environ.get(WORKTREE_BUILD) == "1":
+        worktree = ProjectCopy(PROJECT)
+        assert (worktree.published / "medres.duckdb").exists(), f"{WORKTREE_BUILD}=1 without a build"
+        return worktree
     return _built_copy(tmp_path_factory)
+
+
+def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
+    """A copy of a built project, its warehouse and published/ included, to modify freely."""
+    shutil.copytree(project.root, destination, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "reports", "__pycache__", ".pytest_cache", "*.egg-info"))
+    return ProjectCopy(destination)
+
+
+#: What `make test-fast` leaves out: tests that build copies of their own (variants, bad inputs,
+#: rebuilds), start a browser, or install other DuckDB versions. The rest reads the one build.
+REBUILDING_FIXTURES = frozenset({"built_project", "make_build", "ci_build", "custom_build", "three_grades"})
+SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if REBUILDING_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -36,7 +35,12 @@ from medres.figures import MissingMartError
 ROOT = Path(__file__).resolve().parents[1]
 # Screenshots land in a throw-away folder; `make browser-test` points this at docs/images/ to
 # refresh the README's pictures, so an ordinary test run never rewrites tracked files.
-IMAGES = Path(os.environ.get("MEDRES_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="medres-screens-"))
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: docs/images/ for `make browser-test` (MEDRES_SCREENSHOT_DIR), else a
+    pytest temporary directory, which pytest removes (no folder is left in the system temp)."""
+    chosen = os.environ.get("MEDRES_SCREENSHOT_DIR")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screens")
 CHROMIUM = Path(os.environ.get("MEDRES_CHROMIUM", "/usr/bin/chromium"))
 # Playwright adds its own automation flags (headless, the DevTools pipe, a fresh profile).
 FLAGS = [
@@ -164,7 +168,7 @@ EXPECTED_ROWS = {
 }
 
 
-def test_report_renders_in_chromium(page, serve, generated_report):
+def test_report_renders_in_chromium(page, serve, generated_report, images):
     base = serve(generated_report.parent)
     page.goto(base + "index.html")
     page.wait_for("document.readyState === 'complete'")
@@ -198,14 +202,14 @@ def test_report_renders_in_chromium(page, serve, generated_report):
 
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height > 3000
-    page.screenshot(IMAGES / "report.png", {"x": 0, "y": 0, "width": 1280, "height": 1500})
+    page.screenshot(images / "report.png", {"x": 0, "y": 0, "width": 1280, "height": 1500})
     table8_top = page.evaluate(
         "document.getElementById('table-8').getBoundingClientRect().top + window.scrollY"
     )
-    page.screenshot(IMAGES / "report_table8.png",
+    page.screenshot(images / "report_table8.png",
                     {"x": 0, "y": max(0, table8_top - 40), "width": 1280, "height": 900})
     shutil.copyfile(generated_report.parent / "figures" / "map_rsr_grade.png",
-                    IMAGES / "map_rsr_grade.png")
+                    images / "map_rsr_grade.png")
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +232,7 @@ def dbt_docs(shared_built_project, tmp_path_factory) -> Path:
     return target
 
 
-def test_dbt_docs_render_in_chromium(page, serve, dbt_docs):
+def test_dbt_docs_render_in_chromium(page, serve, dbt_docs, images):
     manifest = json.loads((dbt_docs / "manifest.json").read_text())
     marts = sorted(n["name"] for n in manifest["nodes"].values()
                    if n["resource_type"] == "model" and n["name"].startswith(("fct_", "dim_")))
@@ -254,7 +258,7 @@ def test_dbt_docs_render_in_chromium(page, serve, dbt_docs):
     known = ("%7B%7B%20getIcon(", "$%7Brequire('./assets/favicons/favicon.ico')%7D")
     problems = [p for p in page.problems() if not any(k in p for k in known)]
     assert problems == []
-    page.screenshot(IMAGES / "dbt_docs.png", {"x": 0, "y": 0, "width": 1280, "height": 900})
+    page.screenshot(images / "dbt_docs.png", {"x": 0, "y": 0, "width": 1280, "height": 900})
 
 
 def test_the_watch_sees_every_kind_of_problem(page, serve, tmp_path):

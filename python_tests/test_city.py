@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from medres import inequality
-from medres.city import _city_inequality_panel, within_terms
+from medres.city import city_inequality_panel, within_terms
 from medres.validation import InputError
 
 SETTINGS = {"resources": ["beds", "doctors"], "population": "population_10k",
@@ -65,7 +65,7 @@ def test_panel_leaves_out_cities_without_value_or_population():
     frame.loc[1, "population_10k"] = 0.0  # 三沙-like: printed 0
     inputs = frame[["year", "city_code", "province_code", "region_3", "beds", "doctors",
                     "population_10k"]]
-    result = _city_inequality_panel(inputs, "year", "city_code", SETTINGS)
+    result = city_inequality_panel(inputs, "year", "city_code", SETTINGS)
     gini = result["gini"].set_index(["year", "resource"])["n_units"]
     per_year = frame.groupby("year").size()
     assert gini[(2019, "beds")] == per_year[2019] - 2
@@ -78,20 +78,22 @@ def test_panel_leaves_out_cities_without_value_or_population():
 
 def test_panel_names_a_missing_setting():
     with pytest.raises(InputError, match="levels"):
-        _city_inequality_panel(panel(), "year", "city_code",
+        city_inequality_panel(panel(), "year", "city_code",
                                {"resources": ["beds"], "population": "population_10k"})
 
 
-def test_rsr_units_frame_keeps_city_years_with_every_indicator():
-    from medres.city import rsr_units_frame
+def test_scored_units_keep_city_years_with_every_indicator():
+    from medres.panel import scored_units
 
-    cities = pd.DataFrame({"year": [2020, 2020, 2020], "city_code": ["a", "b", "c"],
-                           "beds_per_1000": [5.0, None, 7.0], "doctors_per_1000": [2.0, 3.0, 4.0],
-                           "population_10k": [1.0, 2.0, 3.0]})
-    indicators = [{"name": "beds_per_1000"}, {"name": "doctors_per_1000"}]
-    frame = rsr_units_frame(cities, indicators)
-    assert frame.to_dict("list") == {"year": [2020, 2020], "city_code": ["a", "c"],
-                                     "beds_per_1000_value": [5.0, 7.0],
-                                     "doctors_per_1000_value": [2.0, 4.0]}
-    with pytest.raises(InputError, match=r"unknown city indicator column\(s\) \['nurses'\]"):
-        rsr_units_frame(cities, [{"name": "nurses"}])
+    cities = pd.DataFrame({"year": [2020] * 4, "city_code": ["a", "b", "c", "d"],
+                           "beds_per_1000": [5.0, None, 7.0, 6.0],
+                           "doctors_per_1000": [2.0, 3.0, 4.0, 1.0]})
+    indicators = [{"name": "beds_per_1000", "direction": "positive", "weight": 1},
+                  {"name": "doctors_per_1000", "direction": "positive", "weight": 1}]
+    scores = scored_units(cities, "year", "city_code", indicators, "configured")
+    # b has no beds: left out; c is best on both (ranks 3 + 3 of n = 3), a and d share the rest.
+    assert scores["city_code"].tolist() == ["a", "c", "d"]
+    assert scores["rsr"].tolist() == pytest.approx([(1 + 2) / 6, 1.0, (2 + 1) / 6])
+    assert scores["indicator_set"].unique().tolist() == ["beds_per_1000,doctors_per_1000"]
+    with pytest.raises(InputError, match=r"unknown indicator column\(s\) \['nurses'\]"):
+        scored_units(cities, "year", "city_code", [{"name": "nurses"}], "configured")

@@ -126,14 +126,14 @@ def test_real_marts_pass(gate, marts):
 def test_build_settings_carry_the_project_vars(build_vars):
     project = yaml.safe_load(PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
     assert build_vars == {name: project[name] for name in build_vars}
-    assert {"medres_plausibility_bands", "medres_expected_units", "medres_rsr_grades"} <= set(build_vars)
+    assert {"medres_plausibility_bands", "medres_year", "medres_rsr_grades"} <= set(build_vars)
 
 
 def test_vars_override_replaces_whole_vars_like_dbt():
     variables = load_vars(project_file=PROJECT_FILE,
                           overrides="{medres_rsr_grades: 3, medres_cluster_k: 4}")
     assert variables["medres_rsr_grades"] == 3 and variables["medres_cluster_k"] == 4
-    assert variables["medres_expected_units"] == 31
+    assert variables["medres_year"] == 2020
     for bad in ("[1, 2]", "{unclosed: "):
         with pytest.raises(SettingsError, match="--vars"):
             load_vars(project_file=PROJECT_FILE, overrides=bad)
@@ -222,20 +222,17 @@ def test_grades_and_labels_follow_the_grades_setting(marts):
     assert "(4, 'Lower')" in pairs.detail  # plain values, not np.int32(4)
 
 
-def test_seed_suites_take_the_vars_override(seeds):
-    settings = settings_with("{medres_expected_units: 30}")
-    gate = Gate({"nbs_population": seed_suites(settings)["nbs_population"]})
-    failure = between_failure(gate.validate("nbs_population", seeds["nbs_population"]),
-                              "check__rows_per_year")
-    assert "[31, 31" in failure.detail and "'max_value': 30.0" in failure.detail
+def test_units_per_year_follow_the_reference_list(seeds):
+    assert settings_with("").units == len(seeds["ref_provinces"]) == 31
 
 
 def test_missing_or_old_settings_are_named(marts):
-    settings = load_settings(SEEDS, {"medres_expected_units": 31})
+    settings = load_settings(SEEDS, {"medres_rsr_grades": 5})
     with pytest.raises(SettingsError, match="setting medres_year is missing"):
         mart_suites(settings)
     with pytest.raises(SettingsError, match=r"medres_plausibility_bands\.beds_per_1000"):
-        settings_with("{medres_plausibility_bands: {beds_per_1000: 5}}").band("beds_per_1000")
+        load_settings(SEEDS, {**load_vars(project_file=PROJECT_FILE),
+                              "medres_plausibility_bands": {"beds_per_1000": 5}}).band("beds_per_1000")
 
 
 # --- the schema guard comes from the contracts ------------------------------------------------
@@ -367,12 +364,11 @@ def test_cli_passes_and_writes_data_docs(published, tmp_path, capsys):
 
 
 def test_cli_vars_reach_the_seed_suites_only(published, tmp_path, capsys):
-    assert expectations.main(arguments(published, tmp_path, "--vars", "{medres_expected_units: 30}")) == 1
+    assert expectations.main(arguments(published, tmp_path, "--vars", "{medres_rsr_grades: 3}")) == 0
     captured = capsys.readouterr()
-    assert "note: --vars medres_expected_units = 30 (published build: 31)" in captured.out
-    assert "FAIL nbs_population: expect_column_values_to_be_between column 'check__rows_per_year'" \
-        in captured.err
-    assert "FAIL dim_provinces" not in captured.err  # the marts keep the build's 31
+    # The mart suites keep the build's 5 grades (fct_rsr_grade_thresholds passes with 5).
+    assert "note: --vars medres_rsr_grades = 3 (published build: 5)" in captured.out
+    assert "FAIL fct_rsr_grade_thresholds" not in captured.err
 
 
 def test_cli_fails_on_a_corrupted_mart_and_on_a_mart_without_suite(published, tmp_path, capsys,

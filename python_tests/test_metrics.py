@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import subprocess
 
 import duckdb
 import pytest
-from conftest import BIN, ProjectCopy
+from conftest import BIN, ProjectCopy, clone_built
 
 PER_CAPITA = ["beds_per_1000", "health_technicians_per_1000", "institutions_per_10k",
               "health_expenditure_per_capita"]
@@ -29,9 +28,7 @@ MART_COLUMNS = ["beds_per_1000", "health_workforce_per_1000", "institutions_per_
 
 @pytest.fixture(scope="module")
 def project(shared_built_project: ProjectCopy, tmp_path_factory) -> ProjectCopy:
-    copy = ProjectCopy(tmp_path_factory.mktemp("mf") / "project")
-    shutil.copytree(shared_built_project.root, copy.root)
-    return copy
+    return clone_built(shared_built_project, tmp_path_factory.mktemp("mf") / "project")
 
 
 def mf_query(project: ProjectCopy, metrics: list[str], group_by: list[str],

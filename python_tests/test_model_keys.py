@@ -5,22 +5,16 @@ the column of a ``unique`` test or the columns of a ``unique_combination`` test 
 multi-column key test, tests/generic); a key column is not null by a ``not_null`` test or by a
 ``not_null`` / ``primary_key`` constraint of an enforced contract (DuckDB enforces both when it
 creates the table). A contracted mart also declares its grain as its ``primary_key`` constraint.
+No model is exempt.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from conftest import ProjectCopy
-
-#: Models without a key, each with the reason. Only the one-output Python models, which issue #19
-#: replaces by one Python model per lens (with its keys); remove the entry with that change.
-EXEMPT_FOLDERS = {
-    "models/intermediate/python/": "replaced by one Python model per lens (issue #19)",
-}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +24,7 @@ def manifest(shared_built_project: ProjectCopy) -> dict:
 
 def models(manifest: dict) -> dict[str, dict]:
     return {uid: node for uid, node in manifest["nodes"].items()
-            if node["resource_type"] == "model"
-            and not node["original_file_path"].startswith(tuple(EXEMPT_FOLDERS))}
+            if node["resource_type"] == "model"}
 
 
 def generic_tests(manifest: dict) -> dict[str, list[tuple[str, dict, str | None]]]:
@@ -120,9 +113,3 @@ def test_the_key_check_finds_a_model_without_one(manifest):
                      or node["test_metadata"]["name"] not in ("unique", "unique_combination")}
     assert [line.split(":")[0] for line in keyless(copy)] == [
         "models/intermediate/int_province_per_capita.sql"]
-
-
-def test_the_exempt_folders_exist():
-    root = Path(__file__).resolve().parents[1]
-    for folder in EXEMPT_FOLDERS:
-        assert (root / folder).is_dir(), f"{folder} is gone: remove its exemption"

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from medres.cluster import hierarchical
-from medres.panel import cluster_panel, rsr_panel, settings_from_json
+from medres.panel import cluster_panel, grading_panel, scored_units, settings_from_json, stacked_outputs
 from medres.rsr import evaluate
 from medres.validation import InputError
 
@@ -29,6 +29,15 @@ def two_year_panel() -> pd.DataFrame:
     )
     year_two = year_one.assign(a_value=[6, 5, 4, 3, 2, 1], b_value=[1, 2, 3, 4, 5, 6])
     return pd.concat([year_one.assign(year=2020), year_two.assign(year=2021)], ignore_index=True)
+
+
+def rsr_panel(frame: pd.DataFrame, group: str, unit: str, settings: dict) -> dict[str, pd.DataFrame]:
+    """The city lens's path: scores (scored_units) then their grading (grading_panel)."""
+    values = frame.rename(columns=lambda column: column.removesuffix("_value"))
+    scores = scored_units(values, group, unit, settings["indicators"], settings["weighting"])
+    outputs = grading_panel(scores, group, unit, settings)
+    outputs["scores"] = scores
+    return outputs
 
 
 def test_each_year_is_evaluated_on_its_own_rows():
@@ -56,9 +65,25 @@ def test_regression_reports_both_fit_variants_and_flags_the_configured_one():
 
 def test_error_names_the_group():
     panel = two_year_panel()
-    panel.loc[(panel["year"] == 2021) & (panel["unit"] == "q"), "a_value"] = None
-    with pytest.raises(InputError, match=r"year = 2021: column 'a': missing value for unit 'q'"):
+    # Every unit alike in 2021: all RSR equal, so there is no line to fit.
+    panel.loc[panel["year"] == 2021, ["a_value", "b_value"]] = 1
+    with pytest.raises(InputError, match=r"year = 2021: fit_regression .* 2 different probits"):
         rsr_panel(panel, "year", "unit", SETTINGS)
+
+
+def test_a_unit_missing_an_indicator_is_left_out_of_the_scores():
+    panel = two_year_panel()
+    panel.loc[(panel["year"] == 2021) & (panel["unit"] == "q"), "a_value"] = None
+    scores = rsr_panel(panel, "year", "unit", SETTINGS)["scores"]
+    assert scores.groupby("year")["unit"].count().to_dict() == {2020: 6, 2021: 5}
+
+
+def test_grading_needs_the_scores_and_every_setting():
+    scores = rsr_panel(two_year_panel(), "year", "unit", SETTINGS)["scores"]
+    with pytest.raises(InputError, match=r"lack \['force'\]"):
+        grading_panel(scores, "year", "unit", {k: v for k, v in SETTINGS.items() if k != "force"})
+    with pytest.raises(InputError, match="lack the column 'wrsr'"):
+        grading_panel(scores.drop(columns="wrsr"), "year", "unit", SETTINGS)
 
 
 def test_unknown_weighting_is_rejected():
@@ -174,53 +199,6 @@ def test_cluster_panel_missing_setting_is_named(provinces):
         cluster_panel(provinces.assign(year=2020), "year", "province_en", settings)
 
 
-def test_cluster_panel_reuses_the_clustering_for_identical_input(monkeypatch):
-    from medres import cluster, panel
-
-    calls = []
-    real = cluster.hierarchical
-    # One group per frame below, so each evaluation of the panel clusters exactly once.
-    monkeypatch.setattr(cluster, "hierarchical", lambda *a, **k: calls.append(1) or real(*a, **k))
-    frame = pd.DataFrame(
-        {
-            "year": [2020] * 5,
-            "unit": list("abcde"),
-            "x": [1.0, 2.0, 4.0, 8.0, 16.0],
-            "y": [3.0, 1.0, 4.0, 1.0, 5.0],
-        }
-    )
-    settings = {
-        "columns": ["x", "y"], "standardize": "z", "linkage": "average",
-        "metric": "sqeuclidean", "k_min": 2, "k_max": 3, "k": 2,
-    }
-    first = panel.cluster_panel(frame, "year", "unit", settings)
-    first["memberships"].loc[:, "cluster"] = 99  # a caller mutating its copy ...
-    second = panel.cluster_panel(frame, "year", "unit", settings)
-    assert len(calls) == 1
-    assert (second["memberships"]["cluster"] != 99).all()  # ... does not alter the kept result
-    changed = frame.assign(x=[1.0, 2.0, 4.0, 8.0, 17.0])
-    panel.cluster_panel(changed, "year", "unit", settings)
-    panel.cluster_panel(frame, "year", "unit", {**settings, "k": 3})
-    assert len(calls) == 3
-
-
-def test_rsr_panel_reuses_the_evaluation_for_identical_input(monkeypatch):
-    from medres import panel, rsr
-
-    calls = []
-    real = rsr.evaluate
-    monkeypatch.setattr(rsr, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
-    frame = two_year_panel().query("year == 2020")
-    first = panel.rsr_panel(frame, "year", "unit", SETTINGS)
-    first["units"].loc[:, "grade"] = 99
-    second = panel.rsr_panel(frame, "year", "unit", SETTINGS)
-    assert len(calls) == 1
-    assert (second["units"]["grade"] != 99).all()
-    panel.rsr_panel(frame.assign(a_value=[1, 2, 3, 4, 6, 5]), "year", "unit", SETTINGS)
-    panel.rsr_panel(frame, "year", "unit", {**SETTINGS, "grades": 4})
-    assert len(calls) == 3
-
-
 def test_rescaled_distances_stay_on_the_0_to_25_axis():
     import numpy as np
 
@@ -265,18 +243,6 @@ def test_a_year_whose_regression_is_not_significant_is_refused_and_the_others_gr
     assert set(outputs["regression"]["year"]) == {2020, 2021}
 
 
-def test_an_indicator_without_values_in_a_year_leaves_that_years_set_only():
-    panel = two_year_panel()
-    panel.loc[panel["year"] == 2021, "b_value"] = None
-    outputs = rsr_panel(panel, "year", "unit", SETTINGS)
-    sets = outputs["evaluations"].set_index("year")["indicator_set"].to_dict()
-    assert sets == {2020: "a,b", 2021: "a"}
-    # 2021 ranks on a alone: the unit with the largest a (p, a = 6) has RSR 1.
-    units = outputs["units"].set_index(["year", "unit"])
-    assert units.loc[(2021, "p"), "rsr"] == 1.0
-    assert units.loc[(2021, "u"), "rsr"] == pytest.approx(1 / 6)
-
-
 def test_grade_validity_is_reported_for_graded_years():
     evaluations = rsr_panel(uneven_panel(), "year", "unit", SETTINGS)["evaluations"]
     row = evaluations.set_index("year").loc[2020]
@@ -316,3 +282,19 @@ def test_inequality_panel_equals_the_package_per_year_and_skips_missing_resource
     assert parts["between"] + parts["within"] == pytest.approx(parts["total"], abs=1e-15)
     hrad = out["agglomeration"].query("year == 2020 and resource == 'beds'").set_index("unit")["hrad"]
     assert hrad["d"] == pytest.approx((60 / 120) / (4 / 10))
+
+
+# --- stacked_outputs -----------------------------------------------------------------------------
+
+
+def test_stacked_outputs_keep_each_outputs_rows_columns_and_types():
+    outputs = rsr_panel(two_year_panel(), "year", "unit", SETTINGS)
+    table = stacked_outputs({name: outputs[name] for name in ("units", "thresholds")}).to_pandas()
+    units = table[table["output"] == "units"]
+    assert units["output_row"].tolist() == list(range(1, len(outputs["units"]) + 1))
+    restored = units[list(outputs["units"].columns)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(restored, outputs["units"], check_dtype=False)
+    # Columns of one output are null in the other's rows; integers stay integers.
+    thresholds = table[table["output"] == "thresholds"]
+    assert thresholds["rsr_fitted"].isna().all() and units["percentile_lower"].isna().all()
+    assert str(table["grade"].dtype) in ("Int64", "int64")

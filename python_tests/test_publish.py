@@ -4,14 +4,13 @@
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PIPELINE, ProjectCopy
+from conftest import PIPELINE, ProjectCopy, clone_built
 
 from medres.publish import (
     CLOSE_GRACE_SECONDS,
@@ -270,8 +269,7 @@ def test_make_publish_after_a_failed_dbt_build_refuses(
         shared_built_project: ProjectCopy, tmp_path):
     """End to end: `dbt build` fails on one node (the others build), then publishing by hand, as
     `make publish` does, refuses and leaves published/ byte-identical."""
-    project = ProjectCopy(tmp_path / "project")
-    shutil.copytree(shared_built_project.root, project.root)
+    project = clone_built(shared_built_project, tmp_path / "project")
     before = project.published_digest()
     (project.root / "models" / "zz_broken.sql").write_text(
         "select * from a_table_that_does_not_exist\n")

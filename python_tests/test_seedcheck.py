@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from medres.seedcheck import MAX_PROBLEMS_PER_RULE, check, main
 
-PROJECT_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_SEEDS = PROJECT_ROOT / "seeds"
 
 # A reference seed and a data seed using every rule of the vocabulary.
 RULES_YML = """
@@ -705,9 +707,16 @@ PROJECT_VARS = """vars:
 """
 
 
+def write_project(root: Path, project_yml: str) -> None:
+    """A project around the seeds: its dbt_project.yml and the settings spec the loader reads."""
+    (root / "dbt_project.yml").write_text(project_yml, encoding="utf-8")
+    (root / "macros").mkdir(exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "macros" / "medres_vars.sql", root / "macros")
+
+
 def band_project(tmp_path: Path) -> Path:
     """A project whose rules name bands that live in its dbt_project.yml vars."""
-    (tmp_path / "dbt_project.yml").write_text(PROJECT_VARS, encoding="utf-8")
+    write_project(tmp_path, PROJECT_VARS)
     return write_seeds(tmp_path / "seeds", yml=BAND_YML,
                        facts=facts_with("2020,11,北京,12.7,2189,81,14.236,95.236,East\n", FACTS_ROWS[1]))
 
@@ -728,7 +737,7 @@ def test_a_band_changed_through_vars_changes_the_verdict(tmp_path: Path, capsys)
 
 
 def test_an_unknown_band_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "dbt_project.yml").write_text("vars: {}\n", encoding="utf-8")
+    write_project(tmp_path, "vars: {}\n")
     seeds = write_seeds(tmp_path / "seeds", yml=BAND_YML)
     found = lines(seeds)
     assert any("band 'beds_per_1000' is not in var medres_plausibility_bands" in line for line in found)
@@ -798,7 +807,7 @@ def test_years_match_between_series(tmp_path: Path) -> None:
 
 
 def test_holds_var_names_the_var_and_the_values_the_file_has(tmp_path: Path) -> None:
-    (tmp_path / "dbt_project.yml").write_text("vars: {report_year: 2020}\n", encoding="utf-8")
+    write_project(tmp_path, "vars: {report_year: 2020}\n")
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "_seeds.yml").write_text("""

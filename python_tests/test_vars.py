@@ -50,6 +50,11 @@ CASES = {
     "indicator direction": ("{medres_rsr_indicators: [{name: r1, column: beds_per_1000, direction: up}]}",
                             ["var medres_rsr_indicators[0].direction is 'up'; it must be one of "
                              "'positive', 'negative'"]),
+    # The same column under two names would be ranked and counted twice.
+    "indicator column twice": (
+        "{medres_rsr_indicators: [{name: r1, column: beds_per_1000, direction: positive}, "
+        "{name: r9, column: beds_per_1000, direction: positive}]}",
+        ["var medres_rsr_indicators lists column 'beds_per_1000' twice; each column may appear once"]),
 }
 
 

@@ -16,7 +16,7 @@ What the script does, per edition (one worksheet per file):
 
 1. finds the body: the first row whose column-A label is 城市合计 or starts with 北京; the rows above
    are the header. Header cells are read with merged ranges resolved to their top-left text.
-2. finds three whole-city (全市; 地区 in the 2001-2002 editions) columns by their item header text:
+2. finds three whole-city (全市; 地区 in the 2002 edition) columns by their item header text:
    beds (医院、卫生院床位数 / 医院床位数, 张), doctors (医生数 / 医生数(执业医师+执业助理医师) /
    执业(助理)医师数, 人) and population (年末总人口 / 年末户籍人口 / 常住人口, 万人). Exactly one
    column must match each, or the script stops. The header text decides the definition columns
@@ -27,7 +27,9 @@ What the script does, per edition (one worksheet per file):
    province heading (a subtotal row in the older editions); any other label must be a row of
    seeds/city/city_name_codes.csv whose name_printed equals it and whose edition range covers the
    edition - that row gives the city code (or, with rule province_heading, marks a misprinted
-   province heading). A label that matches nothing stops the script, naming edition and cell.
+   province heading; with rule not_yet_city, marks a roster row of a unit that was not yet a city
+   in that edition: left out and listed, and the script stops if it has a population printed).
+   A label that matches nothing stops the script, naming edition and cell.
 4. copies the three values as printed. Empty cells stay empty. A text cell that is not a plain
    number stops the script unless seeds/city/city_cell_repairs.csv names that edition and cell
    (with the printed text, the value and the reason).
@@ -41,7 +43,7 @@ byte-identically for the same input. The province is the first two digits of the
 
 Usage:
     python scripts/convert_city_yearbook.py /work/.mirror/NNroc+MpoxPredict/repo \
-        [--commit SHA] [--editions 2005-2021] [--seeds seeds] [--census-git DIR] [--report FILE]
+        [--commit SHA] [--editions 2001-2021] [--seeds seeds] [--census-git DIR] [--report FILE]
 
 ``--census-git`` (a mirror of github.com/leiii/census, MIT) additionally verifies every code of
 the mapping seed against the census county lists (2020 for current units, 2010 for dissolved ones).
@@ -65,10 +67,10 @@ from openpyxl.utils import get_column_letter
 YEARBOOK_COMMIT = "4ddf84ea12165a8db828828522f5a70e165aa595"
 YEARBOOK_FOLDER = "data/中国城市统计年鉴2001—2021年/"
 FILE_PATTERN = re.compile(r"地级市（及以上城市）统计资料（(\d{4})年）\.xlsx$")
-# Editions 2001-2004 (data 2000-2003) are not converted: their health block is misplaced against
-# the city rows in several provinces (a city with population but no beds next to one with beds but
-# no population, e.g. 2002 edition 武威/陇南; 2004 edition 临沧/拉萨 - see seeds/SOURCES.md).
-DEFAULT_EDITIONS = "2005-2021"
+# Every edition of the folder. The Excel copies of editions 2001-2004 carry a fixed roster of later
+# cities; the rows of units that were not yet cities are mapped with rule not_yet_city and left out
+# (seeds/SOURCES.md, city/ "Editions 2001-2004").
+DEFAULT_EDITIONS = "2001-2021"
 CENSUS_COMMIT = "0ba0f1efae092f4aa6569ef38e53b3bb4d2f0087"
 CENSUS_2020 = "data/census/census_county_2020_v1.xlsx"
 CENSUS_2010 = "data/census/census_county_2010_v1.xlsx"
@@ -82,7 +84,7 @@ MAPPING_COLUMNS = [
 ]
 MAPPING_RULES = {
     "same_name", "municipality", "renamed", "misprint", "seat_name", "dissolved",
-    "province_heading",
+    "province_heading", "not_yet_city",
 }
 REPAIR_COLUMNS = ["edition", "cell", "printed", "value", "reason"]
 
@@ -294,7 +296,7 @@ def convert_edition(edition: int, path: str, blob: bytes, mapping: list[NameRule
         "population_10k": find_column(texts, POPULATION_BASIS, "population", edition),
     }
     file_name = path.rsplit("/", 1)[-1]
-    rows, unmatched, seen, bad_cells, empty = [], [], {}, [], []
+    rows, unmatched, seen, bad_cells, empty, not_yet_city = [], [], {}, [], [], []
     total_row = None
     heading = None            # (province code, row) of the current province heading
     subtotals = []            # (province code, row)
@@ -320,6 +322,18 @@ def convert_edition(edition: int, path: str, blob: bytes, mapping: list[NameRule
         if rule.rule == "province_heading":
             heading = (rule.city_code, r)
             subtotals.append(heading)
+            continue
+        if rule.rule == "not_yet_city":
+            # A roster row of a unit that is not yet a city in this edition: its evidence (no
+            # population printed) is checked; whatever health values stand in it are listed.
+            printed = {k: ws.cell(r, col.index).value for k, col in columns.items()}
+            if printed["population_10k"] not in (None, ""):
+                raise ConversionError(
+                    f"edition {edition}, {ws.title}!A{r} {label!r}: mapped not_yet_city but a "
+                    f"population is printed ({printed['population_10k']!r})")
+            held = [f"{k} {refs[k]}={v}" for k, v in printed.items() if v not in (None, "")]
+            not_yet_city.append(f"{ws.title}!A{r} {rule.city_zh}"
+                                + (f" (holds {', '.join(held)})" if held else ""))
             continue
         code = rule.city_code
         if code in seen:
@@ -357,6 +371,8 @@ def convert_edition(edition: int, path: str, blob: bytes, mapping: list[NameRule
     checks = sum_checks(ws, edition, columns, rows, total_row, subtotals, repairs)
     if empty:
         checks.append(f"rows without any of the three values (left out): {'; '.join(empty)}")
+    if not_yet_city:
+        checks.append(f"rows of units not yet cities (left out): {'; '.join(not_yet_city)}")
     return Edition(edition, edition - 1, ws.title, file_name, columns, rows, checks)
 
 
@@ -446,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("git_dir", type=Path, help="git directory of a NNroc/MpoxPredict mirror")
     parser.add_argument("--commit", default=YEARBOOK_COMMIT)
     parser.add_argument("--editions", default=DEFAULT_EDITIONS, type=parse_editions,
-                        help="first-last edition (default %(default)s; see seeds/SOURCES.md for 2001-2004)")
+                        help="first-last edition (default %(default)s)")
     parser.add_argument("--seeds", default=Path("seeds"), type=Path)
     parser.add_argument("--census-git", type=Path, help="git directory of a leiii/census mirror")
     parser.add_argument("--report", type=Path, help="also write the header and check report here")

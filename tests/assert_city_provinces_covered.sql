@@ -1,5 +1,5 @@
 -- Every province of the reference list has at least one city in every year of the city panel,
--- except the province-years listed in seeds/city/city_expected_gaps.csv (Tibet 2004-2006 and
+-- except the province-years listed in seeds/city/city_expected_gaps.csv (Tibet 2000-2002, 2004-2006 and
 -- 2010); a listed gap that has a city, or that names a year outside the panel, fails too.
 with coverage as (
     select * from {{ ref('fct_city_province_coverage') }}

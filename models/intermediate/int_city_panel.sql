@@ -12,7 +12,7 @@ exclusions as (
         bool_or(variable = 'beds') as beds_excluded,
         bool_or(variable = 'doctors') as doctors_excluded,
         bool_or(variable = 'population_10k') as population_excluded,
-        string_agg(variable, ',' order by variable) as excluded_variables
+        {{ dbt.listagg('variable', "','", 'order by variable') }} as excluded_variables
     from {{ ref('stg_city__acknowledged_exceptions') }}
     where action = 'exclude'
     group by year, city_code

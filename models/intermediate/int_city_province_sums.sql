@@ -26,13 +26,9 @@ sums as (
         sum(beds) as city_beds,
         sum(doctors) as city_doctors,
         sum(population_10k) as city_population_10k,
-        string_agg(
-            case
-                when excluded_variables is not null
-                    then city_zh || ' ' || excluded_variables
-            end, '; ' order by city_code
-        )
-            as exclusions
+        {{ dbt.listagg(
+            "case when excluded_variables is not null then city_zh || ' ' || excluded_variables end",
+            "'; '", "order by city_code") }} as exclusions
     from {{ ref('int_city_panel') }}
     group by year, province_code
 )

@@ -1,5 +1,5 @@
 {#- Beds and doctors per 1,000 people per prefecture-level city and year (China City Statistical
-    Yearbook, data years 2004-2020). The denominator is the population the yearbook printed for
+    Yearbook, data years 2000-2020). The denominator is the population the yearbook printed for
     the year, named per row: its definition changes in 2015 and 2020. -#}
 select
     year,

@@ -18,13 +18,14 @@ exceptions as (
     select
         exceptions.year,
         panel.province_code,
-        string_agg(
-            exceptions.city_zh || ' ' || exceptions.variable || ' ' || exceptions.source_cell
-            || ': ' || exceptions.reason, ' | ' order by exceptions.city_code
-        ) as reasons
+        {{ dbt.listagg(
+            "exceptions.city_zh || ' ' || exceptions.variable || ' ' || exceptions.source_cell"
+            ~ " || ': ' || exceptions.reason",
+            "' | '", 'order by exceptions.city_code') }} as reasons
     from {{ ref('stg_city__acknowledged_exceptions') }} as exceptions
     inner join {{ ref('int_city_panel') }} as panel
         on exceptions.year = panel.year and exceptions.city_code = panel.city_code
+    where exceptions.action = 'exclude'
     group by exceptions.year, panel.province_code
 )
 

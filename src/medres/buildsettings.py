@@ -3,8 +3,8 @@
 ``make report VARS='{medres_rsr_grades: 3}'`` (and ``make figures`` / ``make validate``) must not
 render the marts of an earlier build made with other settings without a word. The published
 ``dim_build_settings`` records every medres setting (dbt var) the marts were built with; this
-module compares it with the project's defaults (``dbt_project.yml``) with ``--vars`` applied on
-top, exactly as dbt applies them, and exits with status 1 naming every setting that differs and
+module compares it with the settings a build with these ``--vars`` would use
+(:func:`medres.settings.resolve`), and exits with status 1 naming every setting that differs and
 the command that rebuilds with the wanted settings.
 
 Usage: ``python -m medres.buildsettings [--published DIR] [--project dbt_project.yml]
@@ -20,21 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
+
+from medres import settings
 
 SETTINGS_MART = "dim_build_settings"
 
 
 def wanted_settings(project_file: Path, overrides: str | None = None) -> dict[str, Any]:
-    """The project's vars with ``overrides`` (a YAML mapping, as dbt's ``--vars``) on top."""
-    project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
-    variables = dict(project.get("vars") or {})
-    if overrides and overrides.strip():
-        extra = yaml.safe_load(overrides)
-        if extra is not None and not isinstance(extra, dict):
-            raise ValueError(f"--vars must be a YAML mapping, got {overrides!r}")
-        variables.update(extra or {})
-    return variables
+    """The settings a build of ``project_file``'s project with ``--vars overrides`` would use."""
+    return settings.resolve(project_file.parent, overrides)
 
 
 def published_settings(published: Path) -> dict[str, Any]:
@@ -67,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         found = differences(published_settings(arguments.published),
                             wanted_settings(arguments.project, arguments.vars))
-    except (FileNotFoundError, ValueError, yaml.YAMLError) as error:
+    except (FileNotFoundError, settings.SettingsError) as error:
         print(f"medres.buildsettings: {error}", file=sys.stderr)
         return 1
     if found:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from medres import inequality
-from medres.panel import _reuse_last_result, for_each_group
+from medres.panel import for_each_group
 from medres.validation import InputError
 
 #: Keys of the settings :func:`city_inequality_panel` reads.
@@ -79,7 +79,7 @@ def within_terms(
     })
 
 
-def _city_inequality_panel(
+def city_inequality_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """Gini, nested Theil and the units' within terms per group (year) and resource.
@@ -138,16 +138,3 @@ def _city_inequality_panel(
 
     return for_each_group(frame, group_column, id_column, evaluate)
 
-
-city_inequality_panel = _reuse_last_result(_city_inequality_panel)
-
-
-def rsr_units_frame(cities: pd.DataFrame, indicators: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The city-years with every RSR indicator defined (a city without population has none), in
-    the ``<name>_value`` shape :func:`medres.panel.rsr_panel` reads."""
-    columns = [indicator["name"] for indicator in indicators]
-    unknown = [column for column in columns if column not in cities.columns]
-    if unknown:
-        raise InputError(f"unknown city indicator column(s) {unknown}")
-    return (cities.dropna(subset=columns)[["year", "city_code", *columns]]
-            .rename(columns={column: f"{column}_value" for column in columns}))

@@ -7,7 +7,7 @@ Three layers validate the project, each rule in one of them:
 * the dbt data tests (``tests/``, ``models/**/_*.yml``) check the warehouse: contracts (columns and
   types), joins, national totals, SQL against Python, grades against thresholds;
 * this gate checks what the user-facing published file (``published/medres.duckdb``) promises: one
-  row per province and year (``medres_expected_units`` per year, keys unique, names unique per year),
+  row per province and year (as many per year as ``ref_provinces`` lists, keys unique, names unique per year),
   codes and names of ``ref_provinces``, per-capita values inside ``medres_plausibility_bands``,
   values that follow from the settings the build recorded (grades 1..``medres_rsr_grades`` with
   their labels, clusters 1..k, the chosen k, the graded fit variant, the grading decision against
@@ -68,7 +68,7 @@ from great_expectations.data_context.types.base import (
 )
 from scipy.stats import norm
 
-from medres import inequality
+from medres import inequality, settings
 from medres.figures import REGIONS_3
 from medres.panel import WEIGHT_BASES
 from medres.rsr import grade_labels
@@ -97,19 +97,6 @@ class SettingsError(ValueError):
 # --- Settings: one loader ---------------------------------------------------------------------
 
 
-def parse_vars(text: str | None) -> dict[str, Any]:
-    """A ``--vars`` argument as dbt takes it: a YAML (or JSON) mapping of var names to values."""
-    if not text:
-        return {}
-    try:
-        parsed = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise SettingsError(f"--vars is not valid YAML: {error}") from error
-    if not isinstance(parsed, dict):
-        raise SettingsError(f"--vars must be a mapping such as '{{medres_rsr_grades: 3}}', got {text!r}")
-    return parsed
-
-
 def load_vars(*, project_file: Path | None = None, overrides: str | None = None,
               build_settings: pd.DataFrame | None = None) -> dict[str, Any]:
     """The ``medres_*`` vars: recorded by a build, or declared in the project with overrides.
@@ -126,9 +113,10 @@ def load_vars(*, project_file: Path | None = None, overrides: str | None = None,
                                 ) from error
     if project_file is None:
         raise SettingsError("load_vars needs build_settings or project_file")
-    variables = dict(yaml.safe_load(project_file.read_text(encoding="utf-8")).get("vars") or {})
-    variables.update(parse_vars(overrides))
-    return variables
+    try:
+        return settings.resolve(project_file.parent, overrides)
+    except settings.SettingsError as error:
+        raise SettingsError(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -147,7 +135,8 @@ class Settings:
 
     @property
     def units(self) -> int:
-        return int(self.var("medres_expected_units"))
+        """Units per year: the provinces of the reference list (no setting repeats the count)."""
+        return len(self.region_codes)
 
     @property
     def grades(self) -> int:
@@ -341,7 +330,7 @@ def names_match_codes(settings: Settings, name: str = "province_zh") -> gxe.Expe
 def province_panel(settings: Settings, *, names: Iterable[str] = ("province_zh",),
                    group: str = "year") -> Parts:
     """One row per province and ``group``: key and names unique per group, codes and names of
-    ``ref_provinces``, ``medres_expected_units`` rows per group."""
+    ``ref_provinces``, as many rows per group as it lists."""
     return [
         unique(group, "region_code"),
         *[unique(group, name) for name in names],
@@ -512,7 +501,7 @@ def _(s: Settings) -> Parts:
         gxe.ExpectColumnValuesToMatchRegex(column="setting", regex=r"^medres_"),
         # The settings this gate and the report read must be recorded.
         gxe.ExpectColumnDistinctValuesToContainSet(column="setting", value_set=[
-            "medres_year", "medres_expected_units", "medres_plausibility_bands",
+            "medres_year", "medres_plausibility_bands",
             "medres_population_basis", "medres_rsr_indicators", "medres_rsr_grades",
             "medres_rsr_fit_rows", "medres_rsr_alpha", "medres_rsr_force", "medres_rsr_weighting",
             "medres_cluster_columns", "medres_cluster_k_min", "medres_cluster_k_max",
@@ -922,7 +911,7 @@ def _(s: Settings) -> Parts:
 
 @seed_suite("city_acknowledged_exceptions")
 def _(s: Settings) -> Parts:
-    return [unique("year", "city_code", "variable"), in_set("action", ["exclude"]),
+    return [unique("year", "city_code", "variable"), in_set("action", ["exclude", "keep"]),
             not_null("source_cell", "printed_value", "reason")]
 
 
@@ -1222,7 +1211,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"medres.expectations: {error}", file=sys.stderr)
         return 2
-    for difference_ in _differences(build_vars, parse_vars(arguments.vars)):
+    for difference_ in _differences(build_vars, settings.parse_cli_vars(arguments.vars)):
         print(f"medres.expectations: note: --vars {difference_}; the mart suites use the build's")
 
     unsuited = missing_suites({**seeds, **marts}, suites)

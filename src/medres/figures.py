@@ -1025,7 +1025,7 @@ def city_within_share_figure(marts: Marts, out: Path, theil_form: str = "theil_t
                  fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False)
     fig.subplots_adjust(bottom=0.24)
-    fig.text(0.01, 0.01, "Source: China City Statistical Yearbook (data 2004-2020), medres "
+    fig.text(0.01, 0.01, "Source: China City Statistical Yearbook (data 2000-2020), medres "
              "marts fct_city_inequality_theil.", fontsize=6, color="#555555")
     return FigureResult(CITY_FIGURE, "City panel: nested Theil parts", _save(fig, Path(out), CITY_FIGURE))
 
@@ -1064,13 +1064,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports/figures"))
-    parser.add_argument("--year", type=int, default=None,
-                        help="default: the report year of dim_years (var medres_year)")
     parser.add_argument("--geojson", type=Path, default=None,
                         help=f"province boundaries (default: {GEOJSON} of the project directory)")
     arguments = parser.parse_args(argv)
     try:
-        results = generate(Marts(arguments.published), arguments.out, arguments.year, arguments.geojson)
+        # The year is the build's var medres_year (dim_years.is_report_year): one way to set it.
+        results = generate(Marts(arguments.published), arguments.out, geojson=arguments.geojson)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.figures: {error}", file=sys.stderr)
         return 2

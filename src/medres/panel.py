@@ -7,13 +7,12 @@ so the same models work for one year of 31 provinces or ten years of 2,851 count
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from medres import cluster, inequality, rsr
 from medres.validation import InputError
@@ -69,139 +68,64 @@ def _group_first(frame: pd.DataFrame, group_column: str) -> pd.DataFrame:
     return frame[[group_column, *[c for c in frame.columns if c != group_column]]]
 
 
-PanelFunction = Callable[[pd.DataFrame, str, str, Mapping[str, Any]], dict[str, pd.DataFrame]]
+#: Keys of the settings :func:`grading_panel` reads (the dbt vars ``medres_rsr_*``).
+GRADING_SETTINGS = ("grades", "fit_rows", "grade_on", "alpha", "force")
 
 
-def _reuse_last_result(compute: PanelFunction) -> PanelFunction:
-    """Wrap a panel function so a call with identical input reuses the previous result.
-
-    Several dbt Python models need one output each of the same evaluation of the same input (the
-    four clustering models, the three RSR models). dbt-duckdb runs Python models inside the dbt
-    process, so keeping the last result here makes that one evaluation per build instead of one
-    per model. The key holds the frame's content hash and the settings, so a changed input always
-    recomputes; only the last result is kept, which bounds the memory. Returned frames are copies,
-    so a caller modifying them cannot alter the kept result.
-    """
-    last: dict[str, Any] = {}
-    lock = threading.Lock()
-
-    @functools.wraps(compute)
-    def panel(
-        frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
-    ) -> dict[str, pd.DataFrame]:
-        content = pd.util.hash_pandas_object(frame, index=False).sum()
-        key = json.dumps(
-            [int(content), list(map(str, frame.columns)), group_column, id_column, dict(settings)],
-            sort_keys=True,
-            default=str,
-        )
-        with lock:
-            if last.get("key") != key:
-                last.clear()
-                last.update(key=key, result=compute(frame, group_column, id_column, settings))
-            return {name: output.copy() for name, output in last["result"].items()}
-
-    return panel
-
-
-def wide_indicator_values(
-    long: pd.DataFrame, group_column: str, id_column: str, indicators: list[Mapping[str, Any]]
-) -> pd.DataFrame:
-    """Pivot long indicator values (``indicator``, ``indicator_value``) to one ``<name>_value``
-    column per configured indicator. An indicator with no row in a group stays all-null there, so
-    :func:`rsr_panel` leaves it out of that group's indicator set."""
-    for column in (group_column, id_column, "indicator", "indicator_value"):
-        if column not in long.columns:
-            raise InputError(f"unknown column {column!r} in the long indicator values")
-    wide = long.pivot_table(
-        index=[group_column, id_column], columns="indicator", values="indicator_value", aggfunc="first"
-    )
-    names = [i["name"] for i in indicators]
-    return (
-        wide.reindex(columns=names)
-        .rename(columns=lambda name: f"{name}_value")
-        .reset_index()
-        .rename_axis(columns=None)
-    )
-
-
-def _rsr_panel(
-    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+def grading_panel(
+    scores: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
-    """RSR evaluation per group, configured like the dbt vars ``medres_rsr_*``.
+    """Steps 3-5 of the RSR method (:func:`medres.rsr.grade`) per group, on scores computed
+    elsewhere: ``scores`` holds ``rsr`` and ``wrsr`` per unit (for the provinces the SQL model
+    int_province_rank_sums; for cities :func:`scored_units`).
 
-    ``settings``: ``indicators`` (list of {name, direction, weight}; the frame holds each as
-    ``<name>_value``), ``weighting`` ("configured" or "entropy"), ``grades``, ``fit_rows``,
-    ``grade_on``, ``alpha``, ``force``.
+    ``settings``: ``grades``, ``fit_rows``, ``grade_on``, ``alpha``, ``force``. A group whose
+    regression is not significant is not graded (grade null, no thresholds) while every other
+    group is; its ``grading_status`` says why.
 
-    A group's indicator set is the indicators with values there: an indicator whose column is
-    empty for the whole group (a series not published for that year) is left out of that group
-    only, and the set is reported; a column empty for some units only is an error naming them.
-    A group whose regression is not significant is not graded (grade null, no thresholds) while
-    every other group is; its status says why.
-
-    Returns ``units`` (RSR, probit table, fitted RSR and grade per unit), ``regression`` (one row
-    per fit variant, the configured one flagged), ``thresholds`` and ``evaluations`` (one row per
-    group: indicator set, weighting, grading status, the graded fit's slope p-value, and whether
-    the grades differ: :func:`medres.inequality.grade_validity` on the WRSR).
+    Returns ``units`` (rsr, wrsr, probit table, fitted RSR and grade per unit), ``regression``
+    (one row per fit variant, the configured one flagged), ``thresholds`` and ``evaluations``
+    (one row per group: unit count, grading status, the graded fit's slope p-value, and the
+    grade-validity consistency check :func:`medres.inequality.grade_validity` on the WRSR).
     """
-    indicators = settings["indicators"]
-    weighting = settings["weighting"]
-    if weighting not in ("configured", "entropy"):
-        raise InputError(f"weighting must be 'configured' or 'entropy', got {weighting!r}")
+    missing = [key for key in GRADING_SETTINGS if key not in settings]
+    if missing:
+        raise InputError(f"RSR settings lack {missing}; expected keys {list(GRADING_SETTINGS)}")
+    for column in ("rsr", "wrsr"):
+        if column not in scores.columns:
+            raise InputError(f"the scores lack the column {column!r}")
 
     def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        present = [i for i in indicators if ordered[f"{i['name']}_value"].notna().any()]
-        if not present:
-            raise InputError("no configured RSR indicator has values")
-        names = [i["name"] for i in present]
-        weights: Mapping[str, float] | str = (
-            {i["name"]: float(i.get("weight", 1)) for i in present}
-            if weighting == "configured" else "entropy"
-        )
-        arguments = dict(
-            id_column=id_column,
-            positive=[i["name"] for i in present if i["direction"] == "positive"],
-            negative=[i["name"] for i in present if i["direction"] == "negative"],
-            weights=weights,
-            grades=int(settings["grades"]),
-            fit_rows=settings["fit_rows"],
-            grade_on=settings["grade_on"],
-            alpha=float(settings["alpha"]),
-        )
-        values = ordered[[id_column, *(f"{name}_value" for name in names)]].rename(
-            columns=lambda column: column.removesuffix("_value")
-        )
-        try:
-            result = rsr.evaluate(values, force=bool(settings["force"]), **arguments)
-            status = "graded"
-        except rsr.RegressionNotSignificant:
-            # The fit is still reported; only the grades it would give are withheld.
-            result = rsr.evaluate(values, force=True, **arguments)
-            status = "refused_not_significant"
-        units = result.units[[id_column, "rsr", "wrsr", "frequency", "cumulative_frequency",
+        alpha, force = float(settings["alpha"]), bool(settings["force"])
+        # Graded with force=True once: the fit is reported in every group, and the grades of a
+        # group whose slope is not significant are withheld below (the rule of medres.rsr).
+        graded = rsr.grade(ordered[[id_column, "rsr", "wrsr"]], grades=int(settings["grades"]),
+                           fit_rows=settings["fit_rows"], grade_on=settings["grade_on"],
+                           alpha=alpha, force=True)
+        slope_p = float(graded.regression.loc[0, "slope_p"])
+        status = "graded" if force or rsr.slope_is_significant(slope_p, alpha) \
+            else "refused_not_significant"
+        units = graded.units[[id_column, "rsr", "wrsr", "frequency", "cumulative_frequency",
                               "average_rank", "percentile", "probit", "rsr_fitted", "grade",
                               "grade_label"]].copy()
-        thresholds = result.thresholds
+        thresholds = graded.thresholds
         if status != "graded":
             units["grade"] = pd.NA
             units["grade_label"] = None
             thresholds = thresholds.iloc[0:0]
         # Both fit variants are reported; the configured one is already in the result.
+        configured = settings["fit_rows"]
         regression = pd.concat(
-            [result.regression if variant == result.fit_rows
-             else rsr.fit_regression(result.units, variant) for variant in rsr.FIT_ROWS],
+            [graded.regression if variant == configured
+             else rsr.fit_regression(graded.units, variant) for variant in rsr.FIT_ROWS],
             ignore_index=True,
         )
-        regression["used_for_grading"] = regression["fit_rows"] == result.fit_rows
+        regression["used_for_grading"] = regression["fit_rows"] == configured
         evaluations = pd.DataFrame({
-            "indicator_set": [",".join(names)],
-            "indicator_count": [len(names)],
             "unit_count": [len(units)],
-            "weighting": [result.weighting],
             "grading_status": [status],
-            "slope_p": [float(result.regression.loc[0, "slope_p"])],
-            "alpha": [result.alpha],
+            "slope_p": [slope_p],
+            "alpha": [alpha],
         })
         # Do the grades differ? The graded value (WRSR) across grades: one-way ANOVA where its
         # assumptions hold, else Kruskal-Wallis (medres.inequality.grade_validity).
@@ -212,7 +136,7 @@ def _rsr_panel(
             "anova_p": "anova_p", "kruskal_p": "kruskal_p",
         }
         if status == "graded" and units["grade"].nunique() > 1:
-            validity = inequality.grade_validity(units, "wrsr", "grade", alpha=result.alpha)
+            validity = inequality.grade_validity(units, "wrsr", "grade", alpha=alpha)
             evaluations = pd.concat(
                 [evaluations, validity[list(validity_columns)].rename(columns=validity_columns)],
                 axis=1)
@@ -221,17 +145,54 @@ def _rsr_panel(
         return {"units": units, "regression": regression, "thresholds": thresholds,
                 "evaluations": evaluations}
 
-    return for_each_group(frame, group_column, id_column, evaluate)
+    return for_each_group(scores, group_column, id_column, evaluate)
 
 
-rsr_panel = _reuse_last_result(_rsr_panel)
+def scored_units(
+    frame: pd.DataFrame, group_column: str, id_column: str, indicators: list[Mapping[str, Any]],
+    weighting: str,
+) -> pd.DataFrame:
+    """Steps 1-2 of the RSR method (:func:`medres.rsr.rank_indicators`,
+    :func:`medres.rsr.rank_sum_ratio`) per group, for a lens without an SQL ranking (the cities).
+
+    ``frame`` holds one column per indicator (``indicators``: list of {name, direction, weight});
+    ``weighting``: "configured" (the weights given) or "entropy". Units missing any indicator
+    are left out. Returns ``group_column``, ``id_column``, ``rsr``, ``wrsr`` and, per group,
+    ``indicator_set``, ``indicator_count`` and ``weighting`` (as :func:`medres.rsr.evaluate`
+    names it).
+    """
+    if weighting not in ("configured", "entropy"):
+        raise InputError(f"weighting must be 'configured' or 'entropy', got {weighting!r}")
+    names = [indicator["name"] for indicator in indicators]
+    unknown = [name for name in names if name not in frame.columns]
+    if unknown:
+        raise InputError(f"unknown indicator column(s) {unknown}")
+    complete = frame.dropna(subset=names)[[group_column, id_column, *names]]
+
+    def score(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        positive = [i["name"] for i in indicators if i["direction"] == "positive"]
+        negative = [i["name"] for i in indicators if i["direction"] == "negative"]
+        weights, label = rsr.resolve_weights(
+            ordered, positive, negative,
+            "entropy" if weighting == "entropy"
+            else {i["name"]: float(i.get("weight", 1)) for i in indicators})
+        ranks = rsr.rank_indicators(ordered, id_column, positive, negative)
+        rank_columns = [rsr.rank_column(name) for name in [*positive, *negative]]
+        scores = ranks[[id_column]].assign(
+            rsr=rsr.rank_sum_ratio(ranks[rank_columns]),
+            wrsr=rsr.rank_sum_ratio(
+                ranks[rank_columns], {rsr.rank_column(c): w for c, w in weights.items()}),
+            indicator_set=",".join(names), indicator_count=len(names), weighting=label)
+        return {"scores": scores}
+
+    return for_each_group(complete, group_column, id_column, score)["scores"]
 
 
 #: Keys of the settings :func:`cluster_panel` reads (the dbt vars ``medres_cluster_*``).
 CLUSTER_SETTINGS = ("columns", "standardize", "linkage", "metric", "k_min", "k_max", "k")
 
 
-def _cluster_panel(
+def cluster_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """SPSS-style hierarchical clustering (:func:`medres.cluster.hierarchical`) per group.
@@ -328,8 +289,6 @@ def _int_setting(settings: Mapping[str, Any], key: str) -> int:
     return value
 
 
-cluster_panel = _reuse_last_result(_cluster_panel)
-
 
 #: The weights each resource's Lorenz curve and Gini are computed against (``weight_basis``).
 WEIGHT_BASES = ("population", "land_area")
@@ -338,7 +297,7 @@ WEIGHT_BASES = ("population", "land_area")
 INEQUALITY_SETTINGS = ("resources", "per_capita_indicators", "population", "area", "groupings")
 
 
-def _inequality_panel(
+def inequality_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """The inequality lens (:mod:`medres.inequality`) per group, for every resource with values.
@@ -394,4 +353,24 @@ def _inequality_panel(
     return for_each_group(frame, group_column, id_column, evaluate)
 
 
-inequality_panel = _reuse_last_result(_inequality_panel)
+
+def stacked_outputs(outputs: Mapping[str, pd.DataFrame]) -> pa.Table:
+    """Every output of one lens's computation in one table, which one dbt Python model returns.
+
+    dbt gives a Python model one result table, and a lens computes several related outputs at
+    once (the clustering's memberships, schedule, leaves and diagnostics come from one tree). So
+    the lens's model computes them once and stacks them: column ``output`` names the output,
+    ``output_row`` numbers its rows (1..n, the key with ``output``), and the other columns are
+    the union of the outputs' columns, null where an output has no such column. An SQL view per
+    output (``where output = '...'``) selects its rows and columns along a visible ``ref()``.
+    Arrow keeps each column's type (integers stay integers beside nulls).
+    """
+    tables = []
+    for name, frame in outputs.items():
+        numbered = frame.reset_index(drop=True)
+        numbered.insert(0, "output_row", range(1, len(numbered) + 1))
+        numbered.insert(0, "output", name)
+        tables.append(pa.Table.from_pandas(numbered, preserve_index=False))
+    if not tables:
+        raise InputError("the lens computed no output")
+    return pa.concat_tables(tables, promote_options="permissive")

@@ -1402,10 +1402,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
-    parser.add_argument("--year", type=int, default=None)
     arguments = parser.parse_args(argv)
+    # The report year is the build's var medres_year (dim_years.is_report_year): one way to set it.
     try:
-        target = build(arguments.published, arguments.out, arguments.year)
+        target = build(arguments.published, arguments.out)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2

@@ -376,6 +376,64 @@ def assign_grades(
     return 1 + (bounds[np.newaxis, :] > scores[:, np.newaxis]).sum(axis=1)
 
 
+def slope_is_significant(slope_p: float, alpha: float) -> bool:
+    """The grading gate: the fitted line may grade only when its slope's p value is below alpha."""
+    return slope_p < alpha
+
+
+@dataclass(frozen=True, eq=False)
+class Grading:
+    """Output of :func:`grade`: ``units`` (the input plus the probit table columns, ``rsr_fitted``,
+    ``grade`` and ``grade_label``), ``regression`` (one row, :func:`fit_regression`) and
+    ``thresholds`` (one row per grade, :func:`grade_thresholds`)."""
+
+    units: pd.DataFrame
+    regression: pd.DataFrame
+    thresholds: pd.DataFrame
+
+
+def grade(
+    units: pd.DataFrame,
+    grades: int = 5,
+    fit_rows: str = "all",
+    grade_on: str = "fitted",
+    alpha: float = 0.05,
+    force: bool = False,
+) -> Grading:
+    """Steps 3-5 of the method on scores computed elsewhere (for example by SQL): the probit
+    table of ``units["wrsr"]``, the regression, the cut-offs and each unit's grade.
+
+    Raises :class:`RegressionNotSignificant` when the slope's p value is ``>= alpha`` unless
+    ``force=True``. :func:`evaluate` is :func:`rank_indicators` + :func:`rank_sum_ratio` + this.
+    """
+    _check_grades(grades)
+    _check_choice("fit_rows", fit_rows, FIT_ROWS)
+    _check_choice("grade_on", grade_on, GRADE_ON)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise InputError(
+            f"parameter alpha must be a number strictly between 0 and 1, got {alpha!r}"
+        )
+    if "wrsr" not in units.columns:
+        raise InputError("grade: the units frame lacks the column 'wrsr' (the graded score)")
+    units = units.copy()
+    distribution = probit_table(units["wrsr"]).set_index("rsr")
+    for column in ("frequency", "cumulative_frequency", "average_rank", "percentile", "probit"):
+        units[column] = units["wrsr"].map(distribution[column])
+
+    regression = fit_regression(units, fit_rows)
+    intercept, slope, slope_p = regression.loc[0, ["intercept", "slope", "slope_p"]]
+    if not force and not slope_is_significant(slope_p, alpha):
+        raise RegressionNotSignificant(float(slope_p), alpha)
+    units["rsr_fitted"] = intercept + slope * units["probit"]
+
+    thresholds = grade_thresholds(grades, intercept, slope)
+    graded_value = units["rsr_fitted"] if grade_on == "fitted" else units["wrsr"]
+    units["grade"] = assign_grades(graded_value, thresholds["rsr_lower"])
+    labels = dict(zip(thresholds["grade"], thresholds["grade_label"]))
+    units["grade_label"] = units["grade"].map(labels)
+    return Grading(units=units, regression=regression, thresholds=thresholds)
+
+
 def evaluate(
     frame: pd.DataFrame,
     id_column: str,
@@ -396,18 +454,12 @@ def evaluate(
     "distinct". ``grade_on``: "fitted" (grade the fitted RSR, as the study) or "raw".
     Raises :class:`RegressionNotSignificant` when the slope's p value is ``>= alpha`` unless
     ``force=True``, and :class:`InputError` for bad input, naming the column, unit or parameter.
+    The grading parameters are checked by :func:`grade`.
     """
-    _check_grades(grades)
-    _check_choice("fit_rows", fit_rows, FIT_ROWS)
-    _check_choice("grade_on", grade_on, GRADE_ON)
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise InputError(
-            f"parameter alpha must be a number strictly between 0 and 1, got {alpha!r}"
-        )
     positive, negative = _check_indicator_lists(positive, negative)
     indicators = [*positive, *negative]
     clean = validate_frame(frame, id_column, indicators)
-    indicator_weights, weighting = _resolve_weights(clean, positive, negative, weights)
+    indicator_weights, weighting = resolve_weights(clean, positive, negative, weights)
 
     ranks = rank_indicators(clean, id_column, positive, negative)
     rank_columns = [rank_column(c) for c in indicators]
@@ -420,26 +472,13 @@ def evaluate(
             ranks[rank_columns], {rank_column(c): w for c, w in indicator_weights.items()}
         )
     )
-    distribution = probit_table(units["wrsr"]).set_index("rsr")
-    for column in ("frequency", "cumulative_frequency", "average_rank", "percentile", "probit"):
-        units[column] = units["wrsr"].map(distribution[column])
-
-    regression = fit_regression(units, fit_rows)
-    intercept, slope, slope_p = regression.loc[0, ["intercept", "slope", "slope_p"]]
-    if slope_p >= alpha and not force:
-        raise RegressionNotSignificant(float(slope_p), alpha)
-    units["rsr_fitted"] = intercept + slope * units["probit"]
-
-    thresholds = grade_thresholds(grades, intercept, slope)
-    graded_value = units["rsr_fitted"] if grade_on == "fitted" else units["wrsr"]
-    units["grade"] = assign_grades(graded_value, thresholds["rsr_lower"])
-    labels = dict(zip(thresholds["grade"], thresholds["grade_label"]))
-    units["grade_label"] = units["grade"].map(labels)
+    graded = grade(units, grades=grades, fit_rows=fit_rows, grade_on=grade_on, alpha=alpha,
+                   force=force)
 
     return RSRResult(
-        units=units,
-        regression=regression,
-        thresholds=thresholds,
+        units=graded.units,
+        regression=graded.regression,
+        thresholds=graded.thresholds,
         id_column=id_column,
         positive=tuple(positive),
         negative=tuple(negative),
@@ -508,12 +547,14 @@ def _normalise_weights(weights: Mapping[str, float], columns: list[str]) -> pd.S
     return (numeric / total).rename("weight")
 
 
-def _resolve_weights(
+def resolve_weights(
     clean: pd.DataFrame,
     positive: list[str],
     negative: list[str],
     weights: Mapping[str, float] | str | None,
 ) -> tuple[pd.Series, str]:
+    """The normalised weight of each indicator and the weighting's name ("equal" for ``None``,
+    "custom" for a mapping, "entropy" for ``"entropy"``: :func:`entropy_weights` on ``clean``)."""
     indicators = [*positive, *negative]
     if weights is None:
         equal = pd.Series(1 / len(indicators), index=indicators, name="weight")

@@ -148,6 +148,8 @@ from typing import Any
 
 import yaml
 
+from medres import settings
+
 INTEGER_RANGES = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
 NUMERIC_TYPES = {"integer", "bigint", "double"}
 KNOWN_TYPES = NUMERIC_TYPES | {"varchar"}
@@ -282,15 +284,13 @@ YEAR_OVER_YEAR_VAR = "medres_year_over_year_max_change"
 
 
 def project_vars(seeds_dir: Path, overrides: str | None = None) -> dict[str, Any]:
-    """The dbt vars of the project owning ``seeds_dir`` (its parent's dbt_project.yml), with
-    ``overrides`` (a YAML mapping, as dbt's ``--vars``) applied on top."""
-    project = seeds_dir.resolve().parent / "dbt_project.yml"
-    variables = dict((yaml.safe_load(project.read_text(encoding="utf-8")) or {}).get("vars") or {}) \
-        if project.exists() else {}
-    extra = yaml.safe_load(overrides) if overrides else {}
-    if not isinstance(extra, dict):
-        raise ValueError(f"--vars must be a YAML mapping, got {overrides!r}")
-    return {**variables, **extra}
+    """The settings of the project owning ``seeds_dir`` (its parent directory) as dbt will resolve
+    them with ``--vars overrides`` (:func:`medres.settings.resolve`); none for seeds outside a
+    project (the rules that take a setting then say it is missing)."""
+    project = seeds_dir.resolve().parent
+    if not (project / "dbt_project.yml").exists():
+        return {}
+    return settings.resolve(project, overrides)
 
 
 def _resolve_settings(rules: dict[str, Any], variables: dict[str, Any]) -> list[str]:
@@ -1139,8 +1139,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         variables = project_vars(arguments.seeds, arguments.vars)
-    except (ValueError, yaml.YAMLError) as error:
-        print(f"seedcheck: {error}")
+    except settings.SettingsError as error:
+        for problem in error.problems:
+            print(f"seedcheck: settings: {problem}")
+        print("seedcheck: nothing was built and the published outputs are unchanged")
         return 1
     problems, unread = _check(arguments.seeds, MAX_PROBLEMS_PER_RULE, variables)
     for problem in problems:
