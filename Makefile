@@ -22,7 +22,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report browser-test bench test test-fast pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report explorer browser-test bench bench-explorer test test-fast pytest lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -31,13 +31,12 @@ help:            ## list the targets (this text)
 venv:            ## create or reuse .venv from requirements.lock (first run: about 2 minutes)
 	@scripts/ensure_venv.sh
 
-build: venv      ## check the seeds, dbt build (seeds, models, data tests), publish the marts; VARS='{..}' sets settings (about 40 s)
+build: venv      ## check the seeds, dbt build (seeds, models, data tests; failing rows printed), publish the marts; VARS='{..}' sets settings (about 40 s)
 	@echo "medres: 1/3 checking the seed CSVs (python -m medres.seedcheck, a few seconds)"
 	$(BIN)/python -m medres.seedcheck $(VARS_ARG)
 	@echo "medres: 2/3 dbt build: seeds, models and data tests into warehouse/medres.duckdb (about 30 s)"
-	$(DBT) build $(VARS_ARG)
-	@echo "medres: 3/3 publishing the marts to published/ (a few seconds)"
-	$(MAKE) --no-print-directory publish
+	@echo "medres: 3/3 then publishing the marts to published/ (a few seconds), under the same build lock"
+	$(BIN)/python -m medres.build --publish $(VARS_ARG)
 
 publish: venv    ## copy the marts to published/medres.duckdb and published/parquet/ (atomic replace)
 	$(BIN)/python -m medres.publish
@@ -52,16 +51,26 @@ figures: venv    ## figures (PNG + SVG) from the published marts into reports/fi
 	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.figures --published published --out reports/figures
 
-report: venv     ## the figures plus the static HTML report reports/index.html (with VARS: refused if published/ has other settings)
+report: venv     ## the figures, the static HTML report reports/index.html and the explorer (with VARS: refused if published/ has other settings)
 	$(CHECK_PUBLISHED_SETTINGS)
 	$(BIN)/python -m medres.report --published published --out reports
+	$(BIN)/python -m medres.explorer --published published --out reports/explorer
 
-browser-test: venv  ## render the report and the dbt docs in headless Chromium; refreshes docs/images/
+explorer: venv   ## the offline explorer reports/explorer/index.html (map, year, indicator, province → cities) from published/ (builds first if published/ is missing)
+	@test -f published/medres.duckdb || { echo "medres: published/ is missing: running make build first"; $(MAKE) --no-print-directory build; }
+	$(CHECK_PUBLISHED_SETTINGS)
+	$(BIN)/python -m medres.explorer --published published --out reports/explorer
+
+browser-test: venv  ## render the report, the dbt docs and the explorer in headless Chromium; refreshes docs/images/
 	scripts/install_chromium.sh
-	MEDRES_SCREENSHOT_DIR=docs/images $(BIN)/python -m pytest python_tests/test_browser.py
+	MEDRES_SCREENSHOT_DIR=docs/images $(BIN)/python -m pytest python_tests/test_browser.py python_tests/test_explorer.py
 
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
+
+bench-explorer: venv  ## the explorer's size and first-view time in headless Chromium (prints; budget 2 s, 10 MB)
+	scripts/install_chromium.sh
+	$(BIN)/python bench/explorer_first_view.py
 
 # The read-only tests read the build `make test` has just made (default settings only: with VARS
 # they build a copy of their own), instead of building another copy.

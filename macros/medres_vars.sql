@@ -41,7 +41,19 @@ medres_plausibility_bands:
     fudan_reputation_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     fudan_research_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
     fudan_total_score: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    city_beds_per_1000: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
+    city_doctors_per_1000: {type: mapping, fields: {min: {type: number}, max: {type: number}}}
 medres_year_over_year_max_change:
+  type: mapping
+  fields:
+    institutions: {type: number, min_exclusive: 0}
+    health_personnel_10k: {type: number, min_exclusive: 0}
+    health_technicians_10k: {type: number, min_exclusive: 0}
+    beds_10k: {type: number, min_exclusive: 0}
+    yearend_population_10k: {type: number, min_exclusive: 0}
+    beds: {type: number, min_exclusive: 0}
+    doctors: {type: number, min_exclusive: 0}
+medres_cross_province_max_z:
   type: mapping
   fields:
     institutions: {type: number, min_exclusive: 0}

@@ -16,8 +16,13 @@ hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -35,12 +40,17 @@ ACKNOWLEDGED = "seeds/reference/acknowledged_changes.csv"
 RANKINGS = "seeds/fudan/fudan_hospital_rankings.csv"
 HOSPITALS = "seeds/fudan/fudan_hospitals.csv"
 ALIASES = "seeds/fudan/fudan_hospital_aliases.csv"
+CITIES = "seeds/city/city_health_resources.csv"
+CITY_NAMES = "seeds/city/city_name_codes.csv"
+CITY_EXCEPTIONS = "seeds/city/city_acknowledged_exceptions.csv"
+LAND_AREA = "seeds/reference/ref_land_area.csv"
 
 # The year-over-year thresholds of dbt_project.yml with beds lowered to 17.4 %: the largest real
 # change of 2016-2024 (Hainan's beds, 4.98 -> 5.85 in 2020, +17.5 %) then exceeds it. A --vars
 # override replaces the whole mapping, so every series is listed.
 LOWER_BEDS_THRESHOLD = ("{medres_year_over_year_max_change: {institutions: 0.22, health_personnel_10k: 0.22, "
-                        "health_technicians_10k: 0.22, beds_10k: 0.174, yearend_population_10k: 0.06}}")
+                        "health_technicians_10k: 0.22, beds_10k: 0.174, yearend_population_10k: 0.06, beds: 2.0, "
+                        "doctors: 2.0}}")
 
 
 def replace(old: str, new: str) -> Callable[[str], str]:
@@ -65,6 +75,16 @@ def drop_rows(*prefixes: str) -> Callable[[str], str]:
     return edit_lines(change)
 
 
+def stale_year(source: int, target: int) -> Callable[[str], str]:
+    """Corruption giving every row of year ``target`` the value of the same province in ``source``
+    (last year's column pasted over this year's)."""
+    def change(lines: list[str]) -> list[str]:
+        old = {line.split(",")[1]: line.rsplit(",", 1)[1] for line in lines if line.startswith(f"{source},")}
+        return [line.rsplit(",", 1)[0] + "," + old[line.split(",")[1]] if line.startswith(f"{target},")
+                else line for line in lines]
+    return edit_lines(change)
+
+
 def unchanged(text: str) -> str:
     return text
 
@@ -80,6 +100,9 @@ class Case:
     also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # further (seed, corruption) pairs
     vars: str | None = None  # --vars of the seedcheck and of dbt build
     max_output_bytes: int | None = None  # the whole output of the pipeline stays below this
+    # dbt build -s of a dbt-caught case: the changed seed and the models its failing test checks,
+    # not the whole project (the catalogue stays fast); None builds everything.
+    select: str | None = None
 
     @property
     def corruptions(self) -> tuple[tuple[str, Callable[[str], str]], ...]:
@@ -263,7 +286,73 @@ CASES = [
          (f"{RANKINGS}, row 504 (edition 2019, rank 3), column total_score: '71.990' differs from "
           "reputation_score + research_score = 71.98 by 0.01 (more than the allowed 0.0015)",)),
 
+    # --- City panel. ---
+    Case("city name not the one its code stands for (苏州 for 苏州市)", CITIES,
+         replace("2015,320500,320000,苏州市,", "2015,320500,320000,苏州,"),
+         (f"{CITIES}, row 3236 (year 2015, city_code 320500), column city_zh: '苏州' does not match "
+          f"city_code 320500, which {CITY_NAMES} row 81 names '苏州市'",)),
+    Case("city code outside its province", CITIES,
+         replace("2015,320500,320000,苏州市,", "2015,320500,330000,苏州市,"),
+         (f"{CITIES}, row 3236 (year 2015, city_code 320500), columns city_code, province_code: '320500' "
+          "starts with 32, but province_code 330000 starts with 33; the first 2 digits of a GB/T 2260 "
+          "code are its province's",)),
+    Case("city beds with an extra digit (扬州 2018 17119 -> 171190)", CITIES,
+         replace("2018,321000,320000,扬州市,17119,", "2018,321000,320000,扬州市,171190,"),
+         (f"{CITIES}, row 4127 (year 2018, city_code 321000), column beds: beds 171190 / population_10k "
+          "459 gives 37.2963 beds per 1,000 people, outside the plausible range 0.4 to 20",
+          f"{CITIES}, row 4127 (year 2018, city_code 321000), column beds: 171190 in year 2018 is 10.5283 "
+          "times 16260 in year 2017 (row 3829); a change by more than a factor of 3 either way",
+          f"add the row 2018,321000,<city_zh>,beds,<source_cell>,<printed_value>,<action>,<reason> to "
+          f"{CITY_EXCEPTIONS}")),
+    Case("city doctors with a lost digit (扬州 2019 12557 -> 1255)", CITIES,
+         replace("2019,321000,320000,扬州市,17788,12557,", "2019,321000,320000,扬州市,17788,1255,"),
+         (f"{CITIES}, row 4424 (year 2019, city_code 321000), column doctors: 1255 in year 2019 is "
+          "1/8.93147 of 11209 in year 2018 (row 4127)",)),
+
+    # --- Fudan identities and completeness. ---
+    Case("hospital assigned to another province (华西 to 重庆)", HOSPITALS,
+         replace(",四川大学华西医院,成都,510000,四川", ",四川大学华西医院,成都,500000,重庆"),
+         (f"{HOSPITALS}, row 94 (hospital_id h_b81d6bf8bf), columns region_code, city_zh: '500000' starts "
+          f"with 50, but city_zh 成都, which {CITY_NAMES} row",
+          "codes 510100 (city_zh 成都市) starts with 51")),
+    Case("blank total score in a complete edition", RANKINGS,
+         replace("2018,7,空军军医大学西京医院,28.380,9.712,38.092,", "2018,7,空军军医大学西京医院,28.380,9.712,,"),
+         (f"{RANKINGS}, row 408 (edition 2018, rank 7), column total_score: the cell is empty, but 99 of "
+          "the 100 rows of edition 2018 have a total_score: fill it in; an edition with a blank score is "
+          "no longer complete",)),
+
+    # --- Encodings. ---
+    Case("NUL byte in a cell", INSTITUTIONS, replace("2020,130000,河北,86939", "2020,130000,河北,869\x0039"),
+         (f"{INSTITUTIONS}, row 128: the file contains 1 NUL byte(s) (\\x00), first on this line: "
+          "'2020,130000,河北,869\\x0039'; saved as UTF-16",)),
+
     # --- Only dbt sees these. ---
+    # Each value passes its own year-over-year threshold (-12.6 %, +14.4 %), but against the other
+    # 29 provinces' changes that year both stand out (robust z 6.9 and 8.5).
+    Case("two provinces' beds swapped (山东 and 广东 2021)", BEDS,
+         lambda text: replace("2021,440000,广东,58.90", "2021,440000,广东,67.39")(
+             replace("2021,370000,山东,67.39", "2021,370000,山东,58.90")(text)),
+         ("models/staging/nbs/_nbs__models.yml, test change_consistent_across_units on stg_nbs__beds.beds_10k",
+          "year 2021, region_code 370000, series beds_10k, previous_value 64.69, value 58.9, change_pct -9",
+          "year 2021, region_code 440000, series beds_10k, previous_value 56.48, value 67.39, change_pct 19.3"),
+         caught_by="dbt build", select="nbs_beds stg_nbs__beds"),
+    Case("stale copy: 2022 technicians pasted as 2023", TECHNICIANS, stale_year(2022, 2023),
+         ("models/staging/nbs/_nbs__models.yml, test not_repeated_from_previous_year on "
+          "stg_nbs__health_technicians.health_technicians_10k",
+          "(31 failing rows)", "row 1: year 2023, region_code 110000, series health_technicians_10k",
+          "repeats_in_year 31, repeats_allowed 0", "21 more failing rows like the 10 above not printed"),
+         caught_by="dbt build", select="nbs_health_technicians stg_nbs__health_technicians"),
+    Case("land area typo (山西 1567.1 -> 1657.1)", LAND_AREA,
+         replace("140000,山西,2008,1567.1,", "140000,山西,2008,1657.1,"),
+         ("test sum_matches_national_total on stg_reference__land_area.land_area_10k_ha",
+          "row 1: year 2008, province_sum 95159.3, national_total 95069.3"),
+         caught_by="dbt build", select="ref_land_area stg_reference__land_area"),
+    Case("province in another region (江西 East)", PROVINCES,
+         replace("2020,360000,江西,江西省,Jiangxi,Central,Central", "2020,360000,江西,江西省,Jiangxi,Central,East"),
+         ("tests/assert_regions_match_official_division.sql, test assert_regions_match_official_division",
+          "row 1: division region_4, region_code 360000, province_zh 江西, region East, expected Central, "
+          "problem region differs from the official division"),
+         caught_by="dbt build", select="ref_provinces stg_reference__provinces"),
     # Every row is plausible on its own; only dbt's national cross-check (2020 institutions must sum
     # to exactly 1,022,922: tolerance 0 in seeds/reference/national_totals.csv) sees the typo.
     Case("institutions off by one", INSTITUTIONS, replace("2020,110000,北京,10599", "2020,110000,北京,10598"),
@@ -320,7 +409,7 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
         for seed, corrupt in case.corruptions:
             encoding = case.encoding if seed == case.seed else "utf-8"
             (built_project.root / seed).write_bytes(corrupt(good[seed].decode("utf-8")).encode(encoding))
-        result = built_project.build(vars=case.vars)
+        result = built_project.build(vars=case.vars, select=case.select)
     finally:
         for seed, content in good.items():
             (built_project.root / seed).write_bytes(content)
@@ -345,3 +434,46 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
         for digests in (before, parquet_after):
             digests.pop("parquet/dim_build_settings.parquet")
     assert parquet_after == before
+
+
+# --- The environment: one line naming cause and fix, nothing published. ---
+
+def _run(project: ProjectCopy, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *command], cwd=project.root, env=project.env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+
+
+def test_a_second_build_refuses_while_one_runs(built_project: ProjectCopy) -> None:
+    published_before = built_project.published_digest()
+    lock = built_project.root / "warehouse" / ".medres-build.lock"
+    with lock.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.truncate(0)  # the baseline build left its own pid in the file
+        handle.write("pid 4242")
+        handle.flush()
+        result = _run(built_project, "medres.build", "--publish")
+    assert result.returncode == 1
+    assert result.stdout == (f"medres.build: another build is running (pid 4242 holds {lock}); wait for it "
+                             "to finish and build again. Nothing was built; published/ is unchanged.\n")
+    assert built_project.published_digest() == published_before
+
+
+def test_a_warehouse_held_by_another_process(built_project: ProjectCopy) -> None:
+    published_before = built_project.published_digest()
+    with duckdb.connect(str(built_project.root / "warehouse" / "medres.duckdb")):
+        result = _run(built_project, "medres.build", "--publish", "-s", "ref_provinces")
+    assert result.returncode != 0
+    assert (f"medres.build: the warehouse {built_project.root / 'warehouse' / 'medres.duckdb'} is held by "
+            f"another process (PID {os.getpid()}: ") in result.stdout, result.stdout[-3000:]
+    assert "close it (or wait for it) and build again. published/ is unchanged." in result.stdout
+    assert built_project.published_digest() == published_before
+
+
+def test_an_unwritable_published_directory(built_project: ProjectCopy, tmp_path: Path) -> None:
+    # Root ignores permission bits, so the unwritable directory is a path under a regular file.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    result = _run(built_project, "medres.publish", "--out", str(blocked / "published"))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"medres.publish: cannot write {blocked / 'published'}"), result.stdout
+    assert "(Not a directory); make " in result.stdout and "writable" in result.stdout

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from chromium import TIMEOUT_MS, VIEWPORT, launched_browser, screenshot_directory
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from medres import report
 from medres.figures import MissingMartError
@@ -37,32 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # refresh the README's pictures, so an ordinary test run never rewrites tracked files.
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots go: docs/images/ for `make browser-test` (MEDRES_SCREENSHOT_DIR), else a
-    pytest temporary directory, which pytest removes (no folder is left in the system temp)."""
-    chosen = os.environ.get("MEDRES_SCREENSHOT_DIR")
-    return Path(chosen) if chosen else tmp_path_factory.mktemp("screens")
-CHROMIUM = Path(os.environ.get("MEDRES_CHROMIUM", "/usr/bin/chromium"))
-# Playwright adds its own automation flags (headless, the DevTools pipe, a fresh profile).
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1000",
-]
-VIEWPORT = {"width": 1280, "height": 1000}
-TIMEOUT_MS = 60_000
-
-
-def ensure_chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    script = ROOT / "scripts" / "install_chromium.sh"
-    result = subprocess.run(["bash", str(script)], capture_output=True, text=True)
-    if result.returncode != 0 or not CHROMIUM.exists():
-        pytest.skip(
-            "!!! BROWSER TEST SKIPPED: Chromium is not installed and scripts/install_chromium.sh "
-            f"could not install it (exit {result.returncode}): {result.stderr.strip()[-500:]}"
-        )
-    return CHROMIUM
+    return screenshot_directory(tmp_path_factory)
 
 
 class WatchedPage:
@@ -135,14 +110,7 @@ def serve():
 
 @pytest.fixture(scope="module")
 def browser():
-    binary = ensure_chromium()
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(binary), args=FLAGS,
-                                              timeout=TIMEOUT_MS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launched_browser()
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from medres import inequality
-from medres.city import city_inequality_panel, within_terms
+from medres.city import city_inequality_panel
 from medres.validation import InputError
 
 SETTINGS = {"resources": ["beds", "doctors"], "population": "population_10k",
@@ -41,8 +41,15 @@ def test_within_terms_sum_to_the_nested_within_part(form):
     nested = inequality.theil_nested(frame, "city_code", "beds", "population_10k",
                                      ["region_3", "province_code"], forms=[form])
     parts = nested.components.set_index("component")["value"]
-    terms = within_terms(frame, "city_code", "beds", "population_10k", "province_code", form)
+    terms = nested.units
     assert terms["within_term"].sum() == pytest.approx(parts["within"], abs=1e-15)
+    # Each term by its formula, computed here with pandas: T y ln((y/Y_g)/(p/P_g)), L the mirror.
+    y = frame["beds"] / frame["beds"].sum()
+    p = frame["population_10k"] / frame["population_10k"].sum()
+    share_y = y / y.groupby(frame["province_code"]).transform("sum")
+    share_p = p / p.groupby(frame["province_code"]).transform("sum")
+    expected = y * np.log(share_y / share_p) if form == "theil_t" else p * np.log(share_p / share_y)
+    assert np.allclose(terms["within_term"], expected, rtol=1e-12, atol=1e-15)
     # Nested identity: total = between region + between province within region + within province.
     assert parts["between"].sum() + parts["within"] == pytest.approx(parts["total"], abs=1e-15)
     # A city's T term is positive exactly when its share of the province's beds exceeds its share
@@ -55,7 +62,8 @@ def test_within_terms_sum_to_the_nested_within_part(form):
 def test_equal_per_capita_within_provinces_has_no_within_part():
     frame = panel().query("year == 2020").reset_index(drop=True)
     frame["beds"] = frame["population_10k"] * frame["province_code"].str[:2].astype(int)
-    terms = within_terms(frame, "city_code", "beds", "population_10k", "province_code")
+    terms = inequality.theil_nested(frame, "city_code", "beds", "population_10k",
+                                    ["region_3", "province_code"]).units
     assert np.allclose(terms["within_term"], 0, atol=1e-15)
 
 

@@ -26,7 +26,7 @@ def test_vars_reach_seedcheck_and_dbt_build() -> None:
     """A dry run: VARS is handed over through the environment, so quotes need no escaping."""
     commands = make("-n", "-o", "venv", "build", "VARS={medres_rsr_grades: 3}")
     assert 'medres.seedcheck --vars "$MEDRES_VARS"' in commands
-    assert 'dbt build --vars "$MEDRES_VARS"' in commands
+    assert 'medres.build --publish --vars "$MEDRES_VARS"' in commands
     plain = make("-n", "-o", "venv", "build")
     assert "--vars" not in plain
     report = make("-n", "-o", "venv", "report", "VARS={medres_rsr_grades: 3}")

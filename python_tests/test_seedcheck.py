@@ -646,7 +646,8 @@ def test_rules_of_a_reference_seed_apply_too(tmp_path: Path) -> None:
     (("unique_key: [year, code]",
       "unique_key: [year, code]\n      "
       "year_over_year: {column: beds, key: [code], order_by: year, max_ratio: 1, acknowledged: ref}"),
-     "year_over_year: acknowledged must be {seed: S}, got 'ref'"),
+     "year_over_year: acknowledged must be {seed: S, column: V, each: change|cell} "
+     "(column and each optional), got 'ref'"),
 ])
 def test_rule_errors_are_reported_before_any_check(tmp_path: Path, change: tuple[str, str],
                                                    message: str) -> None:

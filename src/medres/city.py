@@ -8,8 +8,8 @@ the panel by year (:func:`medres.panel.for_each_group`) and calls the pure metho
 * :func:`medres.inequality.theil_nested` over ``levels`` (coarse to fine, e.g. ``region_3`` then
   ``province_code``): total = between regions + between provinces within regions + within
   provinces, in both Theil forms;
-* each unit's term of the finest within part (:func:`within_terms`), so the cities that drive
-  the within-province inequality can be named. The terms of a group sum to its within
+* each unit's term of the finest within part (``theil_nested(...).units``), so the cities that
+  drive the within-province inequality can be named. The terms of a group sum to its within
   contribution and all terms to the within part; a term is negative for a unit whose share of its
   group's resource is below its share of the group's population (T form).
 
@@ -33,52 +33,6 @@ from medres.validation import InputError
 CITY_INEQUALITY_SETTINGS = ("resources", "population", "levels")
 
 
-def within_terms(
-    frame: pd.DataFrame, id_column: str, resource: str, population: str, group: str,
-    form: str = "theil_t",
-) -> pd.DataFrame:
-    """Each unit's term of the within-``group`` part of Theil ``form``.
-
-    T: ``y_i ln((y_i / Y_g) / (p_i / P_g))``; L: ``p_i ln((p_i / P_g) / (y_i / Y_g))``, with
-    ``y``, ``p`` the unit's shares of the whole frame's resource and population and ``Y_g``,
-    ``P_g`` its group's. The terms sum to the within part of :func:`medres.inequality.theil` /
-    :func:`medres.inequality.theil_nested` with ``group`` as the (finest) level.
-
-    Columns: ``id_column``, ``group``, ``resource_share``, ``population_share``,
-    ``group_resource_share`` (y_i / Y_g), ``group_population_share`` (p_i / P_g), ``within_term``.
-    """
-    if form not in inequality.THEIL_FORMS:
-        raise InputError(f"form must be one of {inequality.THEIL_FORMS}, got {form!r}")
-    for column in (id_column, resource, population, group):
-        if column not in frame.columns:
-            raise InputError(f"unknown column {column!r}")
-    resource_values = frame[resource].astype(float).to_numpy()
-    population_values = frame[population].astype(float).to_numpy()
-    if (population_values <= 0).any() or (resource_values < 0).any():
-        raise InputError("within_terms needs population > 0 and resource >= 0 for every unit")
-    y = resource_values / resource_values.sum()
-    p = population_values / population_values.sum()
-    keys = frame[group].reset_index(drop=True)
-    group_y = pd.Series(y).groupby(keys).transform("sum").to_numpy()
-    group_p = pd.Series(p).groupby(keys).transform("sum").to_numpy()
-    share_y, share_p = y / group_y, p / group_p
-    a, b, weight = (share_y, share_p, y) if form == "theil_t" else (share_p, share_y, p)
-    terms = np.zeros_like(a)
-    positive = a > 0
-    if form == "theil_l" and (~positive).any():
-        raise InputError("Theil L is infinite for a unit with zero resource")
-    terms[positive] = weight[positive] * np.log(a[positive] / b[positive])
-    return pd.DataFrame({
-        id_column: frame[id_column].to_numpy(),
-        group: keys.to_numpy(),
-        "resource_share": y,
-        "population_share": p,
-        "group_resource_share": share_y,
-        "group_population_share": share_p,
-        "within_term": terms,
-    })
-
-
 def city_inequality_panel(
     frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
@@ -94,8 +48,8 @@ def city_inequality_panel(
       ``value``, ``contribution_pct``, ``n_units`` (components of
       :func:`medres.inequality.theil_nested`);
     * ``theil_units``: ``theil_form``, ``id_column``, the finest level, the unit's shares and its
-      ``within_term`` (:func:`within_terms`) with ``within_contribution_pct`` (percent of the
-      total index).
+      ``within_term`` (``medres.inequality.theil_nested(...).units``) with
+      ``within_contribution_pct`` (percent of the total index).
     """
     missing = [key for key in CITY_INEQUALITY_SETTINGS if key not in settings]
     if missing:
@@ -105,7 +59,6 @@ def city_inequality_panel(
     levels: Sequence[str] = list(settings["levels"])
     if not levels:
         raise InputError("city inequality setting 'levels' must name at least one level")
-    finest = levels[-1]
 
     def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
         outputs: dict[str, list[pd.DataFrame]] = {"gini": [], "theil": [], "theil_units": []}
@@ -125,14 +78,13 @@ def city_inequality_panel(
             outputs["theil"].append(
                 result.components.rename(columns={"index": "theil_form"})
                 .assign(resource=resource, n_units=n_units))
-            for form in inequality.THEIL_FORMS:
-                terms = within_terms(measured, id_column, resource, population, finest, form)
-                total = float(result.components.loc[
-                    (result.components["index"] == form)
-                    & (result.components["component"] == "total"), "value"].iloc[0])
-                terms["within_contribution_pct"] = (
-                    100 * terms["within_term"] / total if total > 0 else np.nan)
-                outputs["theil_units"].append(terms.assign(theil_form=form, resource=resource))
+            totals = result.components[result.components["component"] == "total"].set_index(
+                "index")["value"]
+            terms = result.units.rename(columns={"index": "theil_form"})
+            total = terms["theil_form"].map(totals)
+            terms["within_contribution_pct"] = np.where(total > 0, 100 * terms["within_term"] / total,
+                                                        np.nan)
+            outputs["theil_units"].append(terms.assign(resource=resource))
         return {name: pd.concat(parts, ignore_index=True) for name, parts in outputs.items()
                 if parts}
 

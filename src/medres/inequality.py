@@ -108,11 +108,13 @@ class TheilResult:
 
     ``components``: one row per form and part (total, between, within) with ``value`` and
     ``contribution_pct``. ``groups``: one row per form, grouping level and group with the group's
-    shares, between term and (finest level) within index and contribution.
+    shares, between term and (finest level) within index and contribution. ``units`` (from
+    :func:`theil_nested`): one row per form and unit with its term of the finest within part.
     """
 
     components: pd.DataFrame
     groups: pd.DataFrame
+    units: pd.DataFrame | None = None
 
 
 # --- 1. Lorenz curve and Gini ---------------------------------------------------------------
@@ -218,7 +220,7 @@ def theil(
     for grouping in group_columns or [None]:
         levels = [] if grouping is None else [grouping]
         for form in forms:
-            parts, group_rows = _decompose(clean, id_column, resource, population, levels, form)
+            parts, group_rows, _ = _decompose(clean, id_column, resource, population, levels, form)
             if grouping is None:
                 parts = parts[parts["component"] == "total"]
             components.append(
@@ -265,6 +267,10 @@ def theil_nested(
     ``resource_share``, ``population_share``, ``between_term`` (the group's term at its level,
     relative to its parent), ``within_index`` / ``within_contribution`` /
     ``within_contribution_pct`` (finest level only, NaN at coarser levels).
+    ``units`` columns: ``index``, ``id_column``, the finest level, ``resource_share`` (y_i) and
+    ``population_share`` (p_i) of the whole, ``group_resource_share`` (y_i / Y_g),
+    ``group_population_share`` (p_i / P_g) and ``within_term`` (T: y_i ln((y_i/Y_g)/(p_i/P_g));
+    L: p_i ln((p_i/P_g)/(y_i/Y_g))), whose sum over a group is its within contribution.
     """
     levels = _column_list("levels", levels)
     if not levels:
@@ -272,14 +278,17 @@ def theil_nested(
     forms = _check_forms(forms)
     clean = _theil_input(frame, id_column, resource, population, levels, forms)
     _check_nesting(clean, id_column, levels)
-    components, groups = [], []
+    components, groups, units = [], [], []
     for form in forms:
-        parts, group_rows = _decompose(clean, id_column, resource, population, levels, form)
+        parts, group_rows, unit_rows = _decompose(clean, id_column, resource, population, levels,
+                                                  form)
         components.append(parts)
         groups.append(group_rows)
+        units.append(unit_rows)
     return TheilResult(
         components=pd.concat(components, ignore_index=True),
         groups=pd.concat(groups, ignore_index=True),
+        units=pd.concat(units, ignore_index=True),
     )
 
 
@@ -290,8 +299,9 @@ def _decompose(
     population: str,
     levels: list[str],
     form: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parts and group rows of one form; L(y, p) is T with the roles of y and p swapped."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Parts, group rows and unit terms (finest level) of one form; L(y, p) is T with the roles
+    of y and p swapped."""
     y = (clean[resource] / clean[resource].sum()).to_numpy()
     p = (clean[population] / clean[population].sum()).to_numpy()
     a, b = (y, p) if form == "theil_t" else (p, y)
@@ -300,6 +310,7 @@ def _decompose(
     rows = [{"component": "total", "level": None, "parent_level": None, "label": "total",
              "value": total}]
     group_rows = []
+    units = None
     # Group sums with NumPy (bincount over factorized keys): the dbt Python models call this once
     # per year, resource, form and grouping, and pandas' groupby costs milliseconds a call.
     parent_a, parent_b = np.ones(len(clean)), np.ones(len(clean))  # level-0 "group": everything
@@ -319,9 +330,21 @@ def _decompose(
         })
         finest = depth == len(levels) - 1
         if finest:
-            # Within contribution of a group: Σ_{i∈g} a_i ln((a_i/A_g)/(b_i/B_g)).
-            contribution = np.bincount(codes, weights=_plogq(a, b / group_b * group_a),
-                                       minlength=len(labels))
+            # A unit's term of the within part, a_i ln((a_i/A_g)/(b_i/B_g)); a group's within
+            # contribution is the sum of its units' terms.
+            unit_terms = _plogq(a, b / group_b * group_a)
+            contribution = np.bincount(codes, weights=unit_terms, minlength=len(labels))
+            group_y, group_p = (group_a, group_b) if form == "theil_t" else (group_b, group_a)
+            units = pd.DataFrame({
+                "index": form,
+                id_column: clean[id_column].to_numpy(),
+                level: clean[level].to_numpy(),
+                "resource_share": y,
+                "population_share": p,
+                "group_resource_share": y / group_y,
+                "group_population_share": p / group_p,
+                "within_term": unit_terms,
+            })
             within = float(contribution.sum())
             rows.append({
                 "component": "within", "level": level, "parent_level": None,
@@ -367,7 +390,7 @@ def _decompose(
         groups = groups[group_columns]
     else:
         groups = pd.DataFrame(columns=group_columns)
-    return parts, groups
+    return parts, groups, units
 
 
 def _plogq(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -420,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
     except UnverifiedBuildError as error:
         print(f"medres.publish: refused, {arguments.out}/ is unchanged: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        # Each file is renamed into place only once fully written, so a failure leaves the old one.
+        print(f"medres.publish: cannot write {error.filename or arguments.out} ({error.strerror}); "
+              f"make {arguments.out}/ writable (permissions, free disk, a read-only mount) and run "
+              f"`make publish`. The files already in {arguments.out}/ are unchanged.", file=sys.stderr)
+        return 1
     print(f"medres: published {len(tables)} marts to {arguments.out}/medres.duckdb and "
           f"{arguments.out}/parquet/: {', '.join(tables)}")
     return 0

@@ -38,6 +38,12 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         e.g. a province name must be the name ref_provinces gives its code.
   ``equals_sum_of``     ``{columns: [A, B], tolerance: T}``: |value - (A + B)| <= T (skipped when
                         a cell involved is empty).
+  ``prefix_matches``    ``{digits: N, column: C}``: the first N characters of the value equal those
+                        of column C of the same row (a city's GB/T 2260 code starts with its
+                        province's two digits). With ``{digits: N, seed: S, from: F, key: K,
+                        append: X, column: C}`` the other code is looked up instead: column C of
+                        the row of seed S whose K equals this row's F followed by X (a hospital's
+                        province code against the code of its city, 北京 + 市 in city_name_codes).
 
 * ``meta:`` of the seed (rules across rows and files):
 
@@ -69,6 +75,13 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         reason and source; if S has a column ``seed``, it must name this seed). The
                         message spells out the row to add. Without ``acknowledged`` nothing can be
                         accepted. If S cannot be read, the rule is skipped.
+                        ``acknowledged: {seed: S, column: V, each: cell}`` names the column of S
+                        that holds the series (default ``column``) and makes each row of S
+                        acknowledge a printed cell rather than a change: both comparisons with
+                        that cell (from the year before, to the year after) are skipped, so one
+                        row accepts a one-year spike.
+  ``plausible_ratios`` also takes ``acknowledged: {seed: S, key: [K..], column: V}``: a ratio is
+                        accepted when S holds a row with this row's K values and V = the numerator.
   ``holds_var``         ``{column: C, var: V}``: the value of the project's var V (``--vars``
                         applied) is one of the values of C: e.g. ``medres_year`` must be a year the
                         panel has, said before dbt starts.
@@ -79,6 +92,9 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
                         C is mapped through seed S (its column K) to an identity I; two rows of one
                         group G with the same identity are an error naming both rows (one hospital
                         listed twice in an edition, under its old and its new name).
+  ``all_or_none``       ``{group_by: G, columns: [..], hint: text}``: within each group of rows with
+                        the same G, each of the columns is either filled in every row or empty in
+                        every row (a blank score in an edition whose other rows carry scores).
   ``may_be_empty``      true: a header without data rows is accepted (e.g. a seed of acknowledged
                         changes that lists none yet). Default false.
   (``plausible_ratios``, ``relation`` and ``year_over_year`` also accept a single mapping.)
@@ -161,16 +177,17 @@ EXPONENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]
 
 COLUMN_RULES = {
     "required", "min", "max", "min_exclusive", "max_exclusive", "pattern", "accepted_values",
-    "unique", "references", "matches_reference", "equals_sum_of",
+    "unique", "references", "matches_reference", "equals_sum_of", "prefix_matches",
 }
 SEED_RULES = {
     "unique_key", "complete", "plausible_ratios", "relation", "year_over_year", "may_be_empty",
-    "one_row_per_identity", "years_match", "holds_var",
+    "one_row_per_identity", "years_match", "holds_var", "all_or_none",
 }
 # Keys of the seed rules that take a mapping per check: (allowed, required).
 RULE_KEYS = {
     "plausible_ratios": ({"numerator", "denominator", "denominator_seed", "join", "scale", "min",
-                          "max", "band", "unit", "hint"}, {"numerator", "denominator", "min", "max", "unit"}),
+                          "max", "band", "unit", "hint", "acknowledged"},
+                         {"numerator", "denominator", "min", "max", "unit"}),
     "relation": ({"left", "op", "right", "right_seed", "join", "hint"}, {"left", "op", "right"}),
     "years_match": ({"column", "seed", "mode"}, {"column", "seed"}),
     "holds_var": ({"column", "var", "value"}, {"column", "var"}),
@@ -178,6 +195,7 @@ RULE_KEYS = {
                              {"column", "seed", "key", "identity", "within"}),
     "year_over_year": ({"column", "key", "order_by", "max_ratio", "acknowledged"},
                        {"column", "key", "order_by", "max_ratio"}),
+    "all_or_none": ({"group_by", "columns", "hint"}, {"group_by", "columns"}),
 }
 BOUNDS = {  # rule -> (comparison that must hold, how a violation is worded)
     "min": (lambda value, bound: value >= bound, ">="),
@@ -218,7 +236,7 @@ class Problem:
         if self.columns:
             noun = "column" if len(self.columns) == 1 else "columns"
             text += f", {noun} {', '.join(self.columns)}"
-        return f"{'warning: ' if self.soft else ''}{text}: {self.message}"
+        return _escaped(f"{'warning: ' if self.soft else ''}{text}: {self.message}")
 
 
 @dataclass
@@ -265,6 +283,15 @@ class Seed:
                 rule: str = "") -> Problem:
         columns = (column,) if isinstance(column, str) else tuple(column)
         return Problem(self.file, row.number, self.label(row), columns, message, soft, rule)
+
+
+# Control characters a terminal does not show (NUL above all) are printed escaped, as \x00, so a
+# message never hides the character it is about; tab and line breaks keep their names (ODD_WHITESPACE).
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _escaped(text: str) -> str:
+    return UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _quote(text: str) -> str:
@@ -405,6 +432,19 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
             need_seed(where, rule.get("seed"), [rule.get("key"), rule.get("column", column)])
         if "equals_sum_of" in rules:
             need_seed(where, seed.name, rules["equals_sum_of"].get("columns", []))
+        if "prefix_matches" in rules:
+            rule = rules["prefix_matches"]
+            lookup = {"seed", "from", "key", "column"}
+            if not isinstance(rule, dict) or not isinstance(rule.get("digits"), int) \
+                    or "column" not in rule or set(rule) - {"digits", "append", *lookup} \
+                    or ("seed" in rule and not lookup <= set(rule)):
+                found.append(f"{where}: prefix_matches must be {{digits: N, column: C}} or {{digits: "
+                             f"N, seed: S, from: F, key: K, append: X, column: C}}, got {rule!r}")
+            elif "seed" in rule:
+                need_seed(where, seed.name, [rule["from"]])
+                need_seed(where, rule["seed"], [rule["key"], rule["column"]])
+            else:
+                need_seed(where, seed.name, [rule["column"]])
     for unknown in sorted(set(seed.rules) - SEED_RULES):
         found.append(f"unknown seed rule {unknown!r} (known: {', '.join(sorted(SEED_RULES))})")
     for key in seed.unique_keys:
@@ -439,6 +479,15 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
                     found.append(f"{name}: denominator_seed needs join (the columns matching the rows)")
                 need_seed(name, seed.name, [rule.get("numerator"), *join])
                 need_seed(name, other, [rule.get("denominator"), *join])
+                if "acknowledged" in rule:
+                    ack = rule["acknowledged"]
+                    if not isinstance(ack, dict) or set(ack) != {"seed", "key", "column"} \
+                            or not isinstance(ack.get("key"), list):
+                        found.append(f"{name}: acknowledged must be {{seed: S, key: [..], column: V}}, "
+                                     f"got {ack!r}")
+                    else:
+                        need_seed(f"{name} acknowledged", seed.name, ack["key"])
+                        need_seed(f"{name} acknowledged", ack["seed"], [*ack["key"], ack["column"]])
             elif name == "relation":
                 other = rule.get("right_seed", seed.name)
                 if other != seed.name and not join:
@@ -475,11 +524,20 @@ def _validate_rules(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
                     found.append(f"{name}: max_ratio must be a number > 0, got {limit!r}")
                 if "acknowledged" in rule:
                     ack = rule["acknowledged"]
-                    if not isinstance(ack, dict) or set(ack) != {"seed"}:
-                        found.append(f"{name}: acknowledged must be {{seed: S}}, got {ack!r}")
+                    if not isinstance(ack, dict) or "seed" not in ack \
+                            or set(ack) - {"seed", "column", "each"} \
+                            or ack.get("each", "change") not in ("change", "cell"):
+                        found.append(f"{name}: acknowledged must be {{seed: S, column: V, each: "
+                                     f"change|cell}} (column and each optional), got {ack!r}")
                     else:
                         need_seed(f"{name} acknowledged", ack["seed"],
-                                  [rule.get("order_by"), *key, "column"])
+                                  [rule.get("order_by"), *key, ack.get("column", "column")])
+            elif name == "all_or_none":
+                columns = rule.get("columns") or []
+                if not isinstance(columns, list):
+                    found.append(f"{name}: columns must be a list of columns")
+                    columns = []
+                need_seed(name, seed.name, [rule.get("group_by"), *columns])
     return [Problem(seed.yml, None, f"seed {seed.name}", (), message) for message in found]
 
 
@@ -511,6 +569,15 @@ def read_seed(seed: Seed) -> list[Problem]:
         return [Problem(seed.file, line, "", (),
                         f"the file is not UTF-8 (byte 0x{data[error.start]:02x} cannot be read; "
                         "GBK/GB18030 from Excel?): save it as 'CSV UTF-8'", rule="encoding")]
+    if "\x00" in text:
+        # NUL bytes are never text: a UTF-16 export (every other byte NUL) or a binary file. One
+        # message, with the line shown escaped, instead of a header "mismatch" that looks equal.
+        line_number = text[: text.index("\x00")].count("\n") + 1
+        line = text.splitlines()[line_number - 1]
+        return [Problem(seed.file, line_number, "", (),
+                        f"the file contains {text.count(chr(0))} NUL byte(s) (\\x00), first on this "
+                        f"line: {_quote(line[:40])}; saved as UTF-16 ('Unicode text') or by a binary "
+                        "tool? Save it as 'CSV UTF-8'", rule="encoding")]
     if not text.strip():
         return [Problem(seed.file, 1, "header", (),
                         f"the file is empty; expected the header {','.join(expected)} and data rows",
@@ -777,6 +844,8 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
             found.extend(_check_matches_reference(seed, column, rules["matches_reference"], seeds))
         if "equals_sum_of" in rules:
             found.extend(_check_sum(seed, column, rules["equals_sum_of"]))
+        if "prefix_matches" in rules:
+            found.extend(_check_prefix(seed, column, rules["prefix_matches"], seeds))
     if "complete" in seed.rules:
         found.extend(_check_complete(seed, seed.rules["complete"], seeds))
     for relation in _rule_list(seed.rules.get("relation")):
@@ -791,6 +860,73 @@ def check_cross(seed: Seed, seeds: dict[str, Seed]) -> list[Problem]:
         found.extend(_check_years_match(seed, years, seeds))
     for identity in _rule_list(seed.rules.get("one_row_per_identity")):
         found.extend(_check_one_row_per_identity(seed, identity, seeds))
+    for together in _rule_list(seed.rules.get("all_or_none")):
+        found.extend(_check_all_or_none(seed, together))
+    return found
+
+
+def _check_prefix(seed: Seed, column: str, rule: dict[str, Any], seeds: dict[str, Seed]) -> list[Problem]:
+    """The first ``digits`` characters of a code against those of another code of the same unit:
+    a GB/T 2260 code's first two digits are its province's."""
+    digits, other_column = rule["digits"], rule["column"]
+    other = seeds[rule["seed"]] if "seed" in rule else seed
+    if not other.loaded:
+        return []
+    lookup = _first_rows(other, rule["key"]) if "seed" in rule else {}
+    found = []
+    for row in seed.rows:
+        if row.values[column] is None:
+            continue
+        if "seed" in rule:
+            if row.values[rule["from"]] is None:
+                continue
+            name = row.texts[rule["from"]] + rule.get("append", "")
+            partner = lookup.get(name)
+            if partner is None:
+                found.append(seed.problem(
+                    row, (column, rule["from"]),
+                    f"{rule['from']} {_quote(row.texts[rule['from']])}: {_quote(name)} is not a "
+                    f"{rule['key']} of {other.file}, so {column} cannot be checked against it",
+                    rule=f"{column}: prefix_matches"))
+                continue
+            where = (f"{rule['from']} {row.texts[rule['from']]}, which {other.file} row "
+                     f"{partner.number} codes {partner.texts[other_column]} ({rule['key']} {name})")
+        else:
+            partner = row
+            where = f"{other_column} {row.texts[other_column]}"
+        if partner.values[other_column] is None:
+            continue
+        code, expected = row.texts[column], partner.texts[other_column]
+        if code[:digits] != expected[:digits]:
+            found.append(seed.problem(
+                row, (column, other_column if partner is row else rule["from"]),
+                f"{_quote(code)} starts with {code[:digits]}, but {where} starts with "
+                f"{expected[:digits]}; the first {digits} digits of a GB/T 2260 code are its "
+                "province's (a code or a province typed for another?)",
+                rule=f"{column}: prefix_matches"))
+    return found
+
+
+def _check_all_or_none(seed: Seed, rule: dict[str, Any]) -> list[Problem]:
+    """Within a group (an edition), a column is filled in every row or in none: one blank among
+    filled cells is a lost value, which would silently make the group incomplete."""
+    group_by = rule["group_by"]
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in seed.rows:
+        groups[row.texts[group_by]].append(row)
+    found = []
+    for group, rows in groups.items():
+        for column in rule["columns"]:
+            filled = [row for row in rows if row.texts[column] != ""]
+            if not filled or len(filled) == len(rows):
+                continue
+            hint = f"; {rule['hint']}" if "hint" in rule else ""
+            for row in rows:
+                if row.texts[column] == "":
+                    found.append(seed.problem(
+                        row, column, f"the cell is empty, but {len(filled)} of the {len(rows)} rows "
+                                     f"of {group_by} {group} have a {column}: fill it in{hint}",
+                        rule=f"all_or_none {column}"))
     return found
 
 
@@ -951,6 +1087,12 @@ def _check_ratio(seed: Seed, ratio: dict[str, Any], seeds: dict[str, Seed]) -> l
         return []
     numerator, denominator, join = ratio["numerator"], ratio["denominator"], ratio.get("join", [])
     lookup = _rows_by(other, join)
+    ack = ratio.get("acknowledged")
+    if ack is not None and not seeds[ack["seed"]].loaded:
+        return []  # which ratios are acknowledged cannot be told
+    accepted = set() if ack is None else {
+        tuple(row.texts[c] for c in ack["key"]) for row in seeds[ack["seed"]].rows
+        if row.texts[ack["column"]] == numerator}
     found = []
     for row in seed.rows:
         partner = row if other is seed else lookup.get(tuple(row.texts[c] for c in join))
@@ -958,9 +1100,15 @@ def _check_ratio(seed: Seed, ratio: dict[str, Any], seeds: dict[str, Seed]) -> l
         if partner is None or row.values[numerator] is None or not partner.values[denominator]:
             continue
         value = row.values[numerator] / partner.values[denominator] * ratio.get("scale", 1)
+        if ack is not None and tuple(row.texts[c] for c in ack["key"]) in accepted:
+            continue
         if not ratio["min"] <= value <= ratio["max"]:
             source = "" if partner is row else f" ({other.file} row {partner.number})"
             hint = f"; {ratio['hint']}" if "hint" in ratio else ""
+            if ack is not None:
+                cells = ", ".join(f"{c} {row.texts[c]}" for c in ack["key"])
+                hint += (f". If the value is printed so, add a row for {cells}, {ack['column']} "
+                         f"{numerator} with the evidence to {seeds[ack['seed']].file}")
             found.append(seed.problem(
                 row, numerator,
                 f"{numerator} {row.texts[numerator]} / {denominator} {partner.texts[denominator]}"
@@ -1027,14 +1175,16 @@ def _check_year_over_year(seed: Seed, rule: dict[str, Any], seeds: dict[str, See
     if acknowledged is not None and not acknowledged.loaded:
         return []  # which changes are acknowledged cannot be told
     column, key, order_by, limit = rule["column"], rule["key"], rule["order_by"], rule["max_ratio"]
-    # Acknowledged changes: (year, key..., column) of the acknowledgement seed's rows, restricted
-    # to this seed when the acknowledgement seed has a column `seed`.
+    series = rule.get("acknowledged", {}).get("column", "column")
+    per_cell = rule.get("acknowledged", {}).get("each") == "cell"
+    # Acknowledged changes (or cells): (year, key..., column) of the acknowledgement seed's rows,
+    # restricted to this seed when the acknowledgement seed has a column `seed`.
     accepted: set[tuple[str, ...]] = set()
     if acknowledged is not None:
         for ack in acknowledged.rows:
             if "seed" in acknowledged.column_types and ack.texts["seed"] != seed.name:
                 continue
-            accepted.add(tuple(ack.texts[c] for c in [order_by, *key, "column"]))
+            accepted.add(tuple(ack.texts[c] for c in [order_by, *key, series]))
     by_key = {(row.values[order_by], tuple(row.texts[c] for c in key)): row for row in reversed(seed.rows)
               if row.values[order_by] is not None and all(row.values[c] is not None for c in key)}
     found = []
@@ -1045,6 +1195,8 @@ def _check_year_over_year(seed: Seed, rule: dict[str, Any], seeds: dict[str, See
         ratio = _change_ratio(row.values[column], previous.values[column])
         # Rounded so a change of exactly the threshold is not failed by float noise.
         if round(ratio, 9) <= 1 + limit or (str(period), *key_texts, column) in accepted:
+            continue
+        if per_cell and (str(period - 1), *key_texts, column) in accepted:
             continue
         before = f"{previous.texts[column]} in {order_by} {period - 1} (row {previous.number})"
         if ratio == float("inf"):
@@ -1057,10 +1209,11 @@ def _check_year_over_year(seed: Seed, rule: dict[str, Any], seeds: dict[str, See
                    f"factor of {_number(1 + limit)} either way (max_ratio {limit}) is taken for a "
                    "typing slip")
         if acknowledged is not None:
-            cells = {order_by: str(period), **dict(zip(key, key_texts)), "column": column,
+            cells = {order_by: str(period), **dict(zip(key, key_texts)), series: column,
                      "seed": seed.name}
             new_row = ",".join(cells.get(c, f"<{c}>") for c in acknowledged.column_types)
-            message += (f". If the change is real, add the row {new_row} to {acknowledged.file}")
+            what = "the value is printed so" if per_cell else "the change is real"
+            message += (f". If {what}, add the row {new_row} to {acknowledged.file}")
         found.append(seed.problem(row, column, message, rule=f"year_over_year {column}"))
     return found
 
