@@ -256,9 +256,9 @@ def settings_line(marts: Marts, figure: str) -> str:
 
 
 def province_regions(marts: Marts) -> pd.DataFrame:
-    """region_code → province_en, region_3, region_4 (``dim_province_names``: one row per code,
-    the most recent code list)."""
-    return marts("dim_province_names")[["region_code", "province_en", "region_3", "region_4"]]
+    """region_code → province_zh, province_en, region_3, region_4 (``dim_province_names``: one row
+    per code, from the most recent code list)."""
+    return marts("dim_province_names")
 
 
 def regional_per_capita(marts: Marts) -> pd.DataFrame:
