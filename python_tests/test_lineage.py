@@ -16,7 +16,6 @@ from conftest import ProjectCopy
 
 from medres import explorer, figures, report
 
-
 #: The names of the marts read through RecordingMarts since the last clear().
 RECORDED: set[str] = set()
 
