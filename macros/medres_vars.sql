@@ -78,6 +78,14 @@ medres_rsr_fit_rows: {type: string, values: [all, distinct]}
 medres_rsr_grade_on: {type: string, values: [fitted, raw]}
 medres_rsr_alpha: {type: number, min_exclusive: 0, max_exclusive: 1}
 medres_rsr_force: {type: boolean}
+medres_rsr_robustness_columns:
+  type: list
+  items:
+    type: mapping
+    fields:
+      column: {type: string}
+      alternative: {type: string}
+medres_rsr_robust_share: {type: number, min: 0, max: 1}
 medres_cluster_columns: {type: list, min_length: 1, unique: true, items: {type: string}}
 medres_cluster_standardize: {type: string, values: [z, range01, none]}
 medres_cluster_linkage: {type: string, values: [average, within, single, complete, centroid, median, ward]}
@@ -87,6 +95,9 @@ medres_cluster_k_max: {type: integer, at_least_var: medres_cluster_k_min}
 medres_cluster_k: {type: integer, at_least_var: medres_cluster_k_min, at_most_var: medres_cluster_k_max}
 medres_inequality_resources: {type: list, min_length: 1, unique: true, items: {type: string, values: [institutions, beds_10k, health_technicians_10k, health_personnel_10k, health_expenditure_10k_yuan]}}
 medres_inequality_groupings: {type: list, min_length: 1, unique: true, items: {type: string, values: [region_3, region_4]}}
+medres_inequality_permutations: {type: integer, min: 99}
+medres_inequality_seed: {type: integer, min: 0}
+medres_inequality_alpha: {type: number, min_exclusive: 0, max_exclusive: 1}
 medres_fudan_edition: {type: integer, min: 2009, max: 2100, nullable: true}
 medres_fudan_ranking_size: {type: integer, min: 1}
 medres_city_beds_ratio_band: {type: mapping, fields: {min: {type: number, min: 0}, max: {type: number, min_exclusive: 0}}}

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.cluster.hierarchy import cophenet
+from scipy.cluster.hierarchy import linkage as scipy_linkage
 from scipy.spatial.distance import pdist, squareform
+from sklearn.metrics import silhouette_score
 
 from medres.cluster import hierarchical, rescale_distances
 from medres.validation import InputError
@@ -340,7 +343,9 @@ def test_study_configuration_on_2020_provinces(provinces: pd.DataFrame) -> None:
     diagnostics = result.diagnostics.set_index("k")
     assert diagnostics.loc[5, "coefficient"] == pytest.approx(2.743589, abs=1e-6)
     assert diagnostics.loc[5, "jump"] == pytest.approx(4.292487 - 2.743589, abs=1e-6)
-    assert diagnostics.loc[5, "silhouette"] == pytest.approx(0.652735, abs=1e-6)
+    # Silhouette on Euclidean distances of the Z scores (0.652735 on the squared ones).
+    assert diagnostics.loc[5, "silhouette"] == pytest.approx(0.482033, abs=1e-6)
+    assert diagnostics.loc[5, "silhouette_metric"] == "euclidean"
     assert diagnostics.loc[5, "cophenetic_correlation"] == pytest.approx(0.726900, abs=1e-6)
     assert result.dendrogram.merges["rescaled_distance"].iloc[-1] == 25.0
 
@@ -370,3 +375,70 @@ def test_within_coefficients_equal_mean_distance_inside_cluster(provinces: pd.Da
         expected = np.mean([distance[i - 1, j - 1] for i, j in combinations(sorted(merged), 2)])
         assert row.coefficient == pytest.approx(expected)
         members[row.cluster_1] = merged
+
+
+def _z_scores(provinces: pd.DataFrame) -> np.ndarray:
+    values = provinces[STUDY_COLUMNS].to_numpy(dtype=float)
+    return (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
+
+
+@pytest.mark.parametrize(
+    ("linkage", "metric", "sklearn_metric"),
+    [
+        ("average", "sqeuclidean", "euclidean"),  # squared Euclidean is no metric: Euclidean
+        ("ward", "sqeuclidean", "euclidean"),
+        ("centroid", "sqeuclidean", "euclidean"),
+        ("complete", "cityblock", "cityblock"),
+        ("average", "euclidean", "euclidean"),
+        ("single", "chebyshev", "chebyshev"),
+        ("average", "cosine", "cosine"),
+    ],
+)
+def test_silhouette_matches_scikit_learn(provinces: pd.DataFrame, linkage: str, metric: str,
+                                         sklearn_metric: str) -> None:
+    result = hierarchical(provinces, "province_en", STUDY_COLUMNS, linkage=linkage, metric=metric,
+                          k_range=(2, 8))
+    z = _z_scores(provinces)
+    for row in result.diagnostics.itertuples():
+        chosen = result.memberships[result.memberships["k"] == row.k].set_index("id")
+        labels = chosen.loc[provinces["province_en"], "cluster"].to_numpy()
+        assert row.silhouette_metric == sklearn_metric
+        assert row.silhouette == pytest.approx(
+            silhouette_score(z, labels, metric=sklearn_metric), abs=1e-12)
+
+
+def test_silhouette_2020_study_configuration(provinces: pd.DataFrame) -> None:
+    # Issue 21: the squared-Euclidean widths (0.723 at k = 3, 0.652 at k = 5) were not the
+    # standard statistic; on Euclidean distances they are 0.529 and 0.482.
+    result = hierarchical(provinces, "province_en", STUDY_COLUMNS, k_range=(2, 8))
+    silhouette = result.diagnostics.set_index("k")["silhouette"]
+    assert silhouette[3] == pytest.approx(0.528970, abs=1e-6)
+    assert silhouette[5] == pytest.approx(0.482033, abs=1e-6)
+    explicit = hierarchical(provinces, "province_en", STUDY_COLUMNS, k_range=(2, 8),
+                            silhouette_metric="sqeuclidean").diagnostics.set_index("k")
+    assert explicit.loc[3, "silhouette"] == pytest.approx(0.723, abs=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("linkage", "metric", "scipy_input"),
+    [
+        ("average", "sqeuclidean", "sqeuclidean"),
+        ("single", "sqeuclidean", "sqeuclidean"),
+        ("complete", "cityblock", "cityblock"),
+        ("ward", "sqeuclidean", "euclidean"),  # scipy's Ward heights, not SPSS's cumulative ESS
+        ("centroid", "sqeuclidean", "euclidean"),
+        ("median", "sqeuclidean", "euclidean"),
+    ],
+)
+def test_cophenetic_correlation_matches_scipy(provinces: pd.DataFrame, linkage: str, metric: str,
+                                              scipy_input: str) -> None:
+    result = hierarchical(provinces, "province_en", STUDY_COLUMNS, linkage=linkage, metric=metric)
+    distances = pdist(_z_scores(provinces), scipy_input)
+    expected = cophenet(scipy_linkage(distances, method=linkage), distances)[0]
+    assert result.diagnostics["cophenetic_correlation"].iloc[0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_ward_cophenetic_correlation_2020(provinces: pd.DataFrame) -> None:
+    # Issue 21: 0.66 on the cumulative error sums of squares, 0.779 on Ward's own heights.
+    result = hierarchical(provinces, "province_en", STUDY_COLUMNS, linkage="ward")
+    assert result.diagnostics["cophenetic_correlation"].iloc[0] == pytest.approx(0.778859, abs=1e-6)

@@ -109,7 +109,7 @@ def row_of(rows, first_cell):
 def test_report_files_and_images(built):
     out, _, parsed = built
     assert (out / "index.html").exists()
-    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 13
+    assert len(parsed.images) == len(report.figures.FIGURE_MARTS) == 14
     for src in parsed.images:
         assert (out / src).exists(), src
 
@@ -124,9 +124,31 @@ def test_tables_have_the_expected_rows(built):
                 "inequality-gini": 5, "inequality-theil": 2 * (4 * 9 + 1), "inequality-regions": 15,
                 "inequality-cv": 3 * 9 + 1, "grade-validity": 9,
                 "trend-per-capita": 16, "trend-rsr-grades": 31, "trend-quality": 31,
-                "table-11-differences": 11}
+                "table-11-differences": 11, "inequality-permutation": 5 * 2 * 2,
+                "inequality-jackknife": 5 * 4, "rsr-fit-diagnostics": 9}
     for table_id, rows in expected.items():
         assert len(parsed.tables[table_id]) == rows, table_id
+
+
+def test_robustness_tables_follow_the_marts(built, published):
+    _, page, parsed = built
+    with duckdb.connect() as connection:
+        fragile = [p for (p,) in connection.execute(
+            "select province_en from read_parquet(?) where year = 2020 and not is_robust "
+            "order by agree_share, province_en",
+            [str(published / "parquet" / "fct_rsr_grade_robustness.parquet")]).fetchall()]
+        beds = connection.execute(
+            "select p_value from read_parquet(?) where year = 2020 and resource = 'beds_10k' "
+            "and grouping = 'region_3' and theil_form = 'theil_t'",
+            [str(published / "parquet" / "fct_inequality_theil_permutation.parquet")]).fetchone()[0]
+    listed = [r[0][0] for r in parsed.tables["rsr-fragile-grades"]]
+    assert sorted(listed) == sorted(fragile) and listed[0] == fragile[0]
+    assert 0 < len(fragile) < 31  # the check can fail for some provinces and pass for others
+    beds_row = next(r for r in parsed.tables["inequality-permutation"]
+                    if r[0][0] == "beds" and r[1][0] == "region_3" and r[2][0] == "T")
+    assert beds_row[-1][0] == f"{beds:.3f}"
+    assert "Checks that can fail" in page
+    assert "holds by construction" in page
 
 
 def test_table8_flags_beijing_rsr_and_the_recomputed_rsr(built):

@@ -626,3 +626,61 @@ def test_package_reference_weighted_example() -> None:
     fit = result.regression.loc[0]
     _assert_printed(fit["intercept"], "-1.3389", _printed_tolerance)
     _assert_printed(fit["slope"], "0.3673", _printed_tolerance)
+
+
+# --- Fit diagnostics that can fail (issue 21) -------------------------------------------------
+
+
+@pytest.mark.parametrize("fit_rows", ["all", "distinct"])
+def test_fit_diagnostics_match_statsmodels(study_result, fit_rows: str) -> None:
+    from statsmodels.sandbox.stats.runs import runstest_1samp
+    from statsmodels.stats.diagnostic import linear_reset
+
+    from medres.rsr import fit_diagnostics
+
+    units, _ = study_result
+    ours = fit_diagnostics(units, fit_rows).loc[0]
+    points = (units if fit_rows == "all" else units.drop_duplicates("wrsr")).sort_values(
+        ["probit", "wrsr"], kind="stable")
+    line = sm.OLS(points["wrsr"], sm.add_constant(points["probit"])).fit()
+    reset = linear_reset(line, power=2, test_type="fitted", use_f=True)
+    assert ours.curvature_t**2 == pytest.approx(float(reset.fvalue), rel=1e-9)
+    assert ours.curvature_p == pytest.approx(float(reset.pvalue), rel=1e-9)
+    quadratic = sm.OLS(points["wrsr"], np.column_stack(
+        [np.ones(len(points)), points["probit"], points["probit"] ** 2])).fit()
+    assert ours.curvature_coefficient == pytest.approx(quadratic.params.iloc[2], rel=1e-9)
+    z, p = runstest_1samp(line.resid.to_numpy(), cutoff=0, correction=False)
+    assert (ours.runs_z, ours.runs_p) == (pytest.approx(z, rel=1e-12), pytest.approx(p, rel=1e-12))
+    assert ours.r_squared == pytest.approx(line.rsquared, rel=1e-12)
+    assert ours.residual_se == pytest.approx(math.sqrt(line.scale), rel=1e-12)
+
+
+def test_fit_diagnostics_on_the_study_table8(study_result) -> None:
+    from medres.rsr import fit_diagnostics
+
+    units, regression = study_result
+    # The significance gate cannot close: slope p ~ 1e-21 on the study's own printed RSR.
+    assert regression.loc[0, "slope_p"] < 1e-15
+    diagnostics = fit_diagnostics(units, "all").loc[0]
+    # 31 provinces, 20 distinct printed RSR values (rounded to 2 decimals); 19 provinces share
+    # theirs, up to 4 at one value (table8["printed_rsr"].value_counts()).
+    assert (diagnostics.n_units, diagnostics.n_distinct) == (31, 20)
+    assert (diagnostics.n_tied_units, diagnostics.largest_tie) == (19, 4)
+    assert diagnostics.r_squared == pytest.approx(0.962770, abs=1e-6)
+    # No curvature term is needed (p 0.56), but the residual signs come in 8 runs where 15.7 are
+    # expected (p 0.003): the tied points sit in same-sign stretches off the line.
+    assert diagnostics.curvature_p == pytest.approx(0.560455, abs=1e-6)
+    assert diagnostics.runs == 8
+    assert diagnostics.runs_p == pytest.approx(0.002943, abs=1e-6)
+
+
+def test_fit_diagnostics_detect_a_curve() -> None:
+    from medres.rsr import fit_diagnostics
+
+    # RSR = probit² on a symmetric probit grid: a perfect curve the straight line misses.
+    probit = np.linspace(3.0, 7.0, 21)
+    units = pd.DataFrame({"probit": probit, "wrsr": (probit - 2.0) ** 2 / 25})
+    diagnostics = fit_diagnostics(units).loc[0]
+    assert diagnostics.curvature_p < 1e-10
+    assert diagnostics.runs == 3  # + … + / − … − / + … +
+    assert diagnostics.runs_p < 0.01

@@ -29,6 +29,7 @@ numerators as (
         totals.beds_10k,
         totals.institutions,
         coalesce(technicians.health_technicians_10k, totals.health_personnel_10k) as health_workforce_10k,
+        totals.health_personnel_10k,
         case
             when technicians.health_technicians_10k is not null then 'health_technicians_per_1000'
             else 'health_personnel_per_1000'
@@ -52,6 +53,8 @@ select
     institutions / population_10k as institutions_per_10k,
     health_workforce_10k * 1000 / population_10k as health_workforce_per_1000,
     health_workforce_measure,
+    -- The R3 alternative of the grade-robustness variants (var medres_rsr_robustness_columns).
+    health_personnel_10k * 1000 / population_10k as health_personnel_per_1000,
     health_expenditure_per_capita_yuan
 from numerators
 where population_10k is not null

@@ -1,6 +1,7 @@
 {#- One row per year: which indicators the RSR of the year ranks on, and whether its grading was
     done or refused (slope not significant), so one year cannot sink the others; and whether
-    the grades differ (one-way ANOVA or Kruskal-Wallis of the WRSR across grades). -#}
+    the WRSR differs across grades (one-way ANOVA or Kruskal-Wallis): a consistency check that
+    holds by construction, since the grades are intervals of the fitted RSR. -#}
 select
     cast(year as {{ dbt.type_int() }}) as year,
     indicator_set,

@@ -90,7 +90,8 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
                          "dim_province_names", "dim_build_settings"),
     "trend_quality_scores": ("fct_province_quality_scores", "dim_build_settings"),
     "lorenz_curves": ("fct_lorenz_curves", "fct_inequality_gini", "dim_build_settings"),
-    "theil_over_years": ("fct_inequality_theil", "dim_build_settings"),
+    "theil_over_years": ("fct_inequality_theil", "fct_inequality_jackknife", "dim_build_settings"),
+    "gini_over_years": ("fct_inequality_jackknife", "dim_build_settings"),
     "agglomeration": ("fct_province_agglomeration", "dim_province_names", "dim_build_settings"),
     "city_within_province_share": ("fct_city_inequality_theil", "fct_city_inequality_gini"),
 }
@@ -112,6 +113,7 @@ FIGURE_SETTINGS: dict[str, tuple[str, ...]] = {
     "trend_quality_scores": ("medres_fudan_ranking_size",),
     "lorenz_curves": ("medres_population_basis",),
     "theil_over_years": ("medres_population_basis", "medres_inequality_groupings"),
+    "gini_over_years": ("medres_population_basis",),
     "agglomeration": ("medres_population_basis",),
 }
 #: Labels of the inequality lens's resources (var medres_inequality_resources).
@@ -883,6 +885,8 @@ def theil_over_years_figure(marts: Marts, out: Path, grouping: str = "region_3")
     """Theil T of each resource by year, split into its between-region and within-region parts."""
     theil = marts("fct_inequality_theil")
     theil = theil[(theil["theil_form"] == "theil_t") & (theil["grouping"] == grouping)]
+    jackknife = marts("fct_inequality_jackknife")
+    jackknife = jackknife[jackknife["measure"] == "theil_t"].set_index(["resource", "year"])
     panels = [(r, n) for r, n in INEQUALITY_RESOURCES if (theil["resource"] == r).any()]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 4.2), squeeze=False)
     for ax, (resource, name) in zip(axes[0], panels):
@@ -892,6 +896,11 @@ def theil_over_years_figure(marts: Marts, out: Path, grouping: str = "region_3")
         ax.bar(years, parts["between"], color="#c44e52", label="between regions")
         ax.bar(years, parts["within"], bottom=parts["between"], color="#8da0cb",
                label="within regions")
+        band = jackknife.loc[resource].reindex(parts.index)
+        ax.errorbar(years, parts["total"], yerr=[parts["total"] - band["jackknife_min"],
+                                                 band["jackknife_max"] - parts["total"]],
+                    fmt="none", ecolor="black", elinewidth=0.8, capsize=2,
+                    label="range leaving one province out")
         ax.set_title(f"Theil T of {name}", fontsize=9)
         ax.set_xticks(list(years))
         ax.tick_params(labelsize=7)
@@ -901,8 +910,37 @@ def theil_over_years_figure(marts: Marts, out: Path, grouping: str = "region_3")
     fig.suptitle(f"Theil T by year: between and within the regions ({grouping})", fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.94))
     _credit(fig, "Source: medres fct_inequality_theil (theil_t = Σ yᵢ ln(yᵢ/pᵢ)); between + within "
-                 f"= total exactly. {settings_line(marts, 'theil_over_years')}")
+                 "= total exactly; bars: fct_inequality_jackknife. "
+                 f"{settings_line(marts, 'theil_over_years')}")
     return FigureResult("theil_over_years", "Theil T by year", _save(fig, out, "theil_over_years"))
+
+
+def gini_over_years_figure(marts: Marts, out: Path) -> FigureResult:
+    """Gini against population of each resource by year, with the band of its values when one
+    province is left out (fct_inequality_jackknife)."""
+    gini = marts("fct_inequality_jackknife")
+    gini = gini[gini["measure"] == "gini_population"]
+    panels = [(r, n) for r, n in INEQUALITY_RESOURCES if (gini["resource"] == r).any()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 4.0), squeeze=False)
+    for ax, (resource, name) in zip(axes[0], panels):
+        rows = gini[gini["resource"] == resource].sort_values("year")
+        years = rows["year"].astype(int)
+        ax.fill_between(years, rows["jackknife_min"], rows["jackknife_max"], color="#8da0cb",
+                        alpha=0.45, label="range leaving one province out")
+        ax.plot(years, rows["index_value"], color="#1f3b73", marker="o", markersize=3,
+                label="all provinces")
+        ax.set_title(f"Gini of {name} against population", fontsize=9)
+        ax.set_xticks(list(years))
+        ax.tick_params(labelsize=7)
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(axis="y", alpha=0.25)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Gini by year and how much one province moves it", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.94))
+    _credit(fig, "Source: medres fct_inequality_jackknife (Gini by the trapezoid rule over the "
+                 f"Lorenz curve). {settings_line(marts, 'gini_over_years')}")
+    return FigureResult("gini_over_years", "Gini by year with leave-one-out range",
+                        _save(fig, out, "gini_over_years"))
 
 
 def agglomeration_figure(marts: Marts, year: int, out: Path,
@@ -1055,6 +1093,7 @@ def generate(marts: Marts, out: Path, year: int | None = None,
         trend_quality_scores_figure(marts, out),
         lorenz_figure(marts, year, out),
         theil_over_years_figure(marts, out),
+        gini_over_years_figure(marts, out),
         agglomeration_figure(marts, year, out),
         city_within_share_figure(marts, out),
     ]

@@ -52,7 +52,11 @@ area ``A_i``; shares ``y_i = R_i/ΣR``, ``p_i = P_i/ΣP``, ``a_i = A_i/ΣA``.
    health-resource papers report; population-weighted (Williamson 1965)
    ``CV_w = sqrt(Σ_i p_i (x_i − x̄_w)²) / x̄_w`` with ``x̄_w = Σ_i p_i x_i`` (for a per-capita
    indicator, the all-unit per-capita value) and no small-sample correction.
-5. RSR grade validity (:func:`grade_validity`): do the RSR grades differ? One-way ANOVA
+5. RSR grade validity (:func:`grade_validity`): does the graded value differ between the RSR
+   grades? A **consistency check that holds by construction** when the grades are intervals of
+   the value tested (or of an increasing function of it, as the fitted RSR is of the WRSR): the
+   values must then differ between grades, so the test cannot fail and is no evidence that the
+   grades are valid (:mod:`medres.robustness` checks whether they are robust). One-way ANOVA
    ``F = [SSB/(k−1)] / [SSW/(N−k)]``, p from F(k−1, N−k); homogeneity of variance by the
    **Brown–Forsythe** test (Levene's test on absolute deviations from the group *median*,
    Brown & Forsythe 1974; ``scipy.stats.levene``'s default ``center="median"``), on the grades

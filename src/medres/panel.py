@@ -86,7 +86,8 @@ def grading_panel(
     Returns ``units`` (rsr, wrsr, probit table, fitted RSR and grade per unit), ``regression``
     (one row per fit variant, the configured one flagged), ``thresholds`` and ``evaluations``
     (one row per group: unit count, grading status, the graded fit's slope p-value, and the
-    grade-validity consistency check :func:`medres.inequality.grade_validity` on the WRSR).
+    consistency check :func:`medres.inequality.grade_validity` of the WRSR across grades, which
+    holds by construction).
     """
     missing = [key for key in GRADING_SETTINGS if key not in settings]
     if missing:
@@ -127,7 +128,8 @@ def grading_panel(
             "slope_p": [slope_p],
             "alpha": [alpha],
         })
-        # Do the grades differ? The graded value (WRSR) across grades: one-way ANOVA where its
+        # Consistency check that holds by construction (the grades are intervals of the fitted
+        # RSR, increasing in the WRSR): the WRSR across grades, one-way ANOVA where its
         # assumptions hold, else Kruskal-Wallis (medres.inequality.grade_validity).
         validity_columns = {
             "test": "grade_validity_test", "statistic": "grade_validity_statistic",

@@ -108,7 +108,8 @@ REPORT_MARTS = (
     "fct_province_quality_scores", "fct_inequality_gini", "fct_inequality_theil",
     "fct_inequality_theil_groups", "fct_province_agglomeration", "fct_indicator_dispersion",
     "fct_city_inequality_theil", "fct_city_inequality_gini", "fct_city_inequality_theil_cities",
-    "fct_city_province_coverage",
+    "fct_city_province_coverage", "fct_inequality_theil_permutation", "fct_inequality_jackknife",
+    "fct_rsr_grade_robustness", "fct_rsr_fit_diagnostics",
 )
 #: Every mart the report reads, its figures' included: the depends_on of the exposure
 #: medres_report (models/marts/_exposures.yml; python_tests/test_lineage.py keeps the three equal,
@@ -498,7 +499,11 @@ def diagnostics_table(context: Context) -> Table:
     diagnostics = figures.for_year(context.marts("fct_cluster_diagnostics"), context.year)
     columns = [c for c in diagnostics.columns if c != "year"]
     table = Table("cluster-diagnostics", "Cluster diagnostics per k (fct_cluster_diagnostics)",
-                  columns)
+                  columns,
+                  note="Silhouette: mean width on Euclidean distances of the Z scores (a metric; "
+                       "the squared distances the tree is built on are not one). Cophenetic "
+                       "correlation: between those squared distances and the tree's merge "
+                       "heights on the same scale (scipy.cluster.hierarchy.cophenet).")
     for row in diagnostics.sort_values("k").itertuples(index=False):
         table.rows.append([cell(getattr(row, c), None if c not in ("silhouette",
                            "cophenetic_correlation", "coefficient_at_cut", "coefficient_jump")
@@ -1181,16 +1186,141 @@ def dispersion_table(context: Context) -> Table:
 
 def grade_validity_table(context: Context) -> Table:
     rows = context.marts("fct_rsr_evaluations").sort_values("year")
-    table = Table("grade-validity", "Do the RSR grades differ? (fct_rsr_evaluations)",
+    table = Table("grade-validity", "Consistency check, holds by construction: WRSR across the "
+                                    "grades (fct_rsr_evaluations)",
                   ["Year", "Indicator set", "Grading", "Test", "Statistic", "p", "Why this test"],
-                  note="One-way ANOVA of the WRSR across grades when every grade has two or more "
-                       "provinces and the Brown-Forsythe and normality checks pass; otherwise "
-                       "Kruskal-Wallis.")
+                  note="Not evidence that the grades are valid: the grades are intervals of the "
+                       "fitted RSR, an increasing function of the WRSR, so the WRSR must differ "
+                       "between them and the test cannot fail (one-way ANOVA when every grade has "
+                       "two or more provinces and the Brown-Forsythe and normality checks pass; "
+                       "otherwise Kruskal-Wallis). Whether a grade is robust is in the grade "
+                       "robustness table.")
     for row in rows.itertuples(index=False):
         table.rows.append([Cell(str(int(row.year))), Cell(row.indicator_set), Cell(row.grading_status),
                            Cell(row.grade_validity_test or "–"), cell(row.grade_validity_statistic, 2),
                            cell(row.grade_validity_p, 6), Cell(row.grade_validity_reason or "–")])
     return table
+
+
+def permutation_table(context: Context) -> Table:
+    """Between-region shares of Theil T and L in the report year with their permutation p."""
+    rows = figures.for_year(context.marts("fct_inequality_theil_permutation"), context.year)
+    permutations = int(rows["permutations"].iloc[0])
+    table = Table("inequality-permutation",
+                  f"Are the regional gaps larger than chance? {context.year} "
+                  "(fct_inequality_theil_permutation)",
+                  ["Resource", "Regions", "Theil", "Between share (%)", "Chance: mean (%)",
+                   "Chance: 95th pct (%)", "p"],
+                  note=f"Provinces reassigned to the regions at random, region sizes kept, "
+                       f"{permutations:,} times; p = share of reassignments whose between share "
+                       "reaches the observed one (observed counted in). Each row is its own test.")
+    for row in rows.sort_values(["resource", "grouping", "theil_form"]).itertuples(index=False):
+        table.rows.append([Cell(resource_label(row.resource)), Cell(row.grouping),
+                           Cell("T" if row.theil_form == "theil_t" else "L"),
+                           cell(100 * row.between_share, 1), cell(100 * row.null_mean_share, 1),
+                           cell(100 * row.null_p95_share, 1), cell(row.p_value, 3)])
+    return table
+
+
+def jackknife_table(context: Context) -> Table:
+    """Leave-one-province-out ranges of the Gini and Theil indices in the report year."""
+    rows = figures.for_year(context.marts("fct_inequality_jackknife"), context.year)
+    table = Table("inequality-jackknife",
+                  f"Leave-one-province-out ranges, {context.year} (fct_inequality_jackknife)",
+                  ["Resource", "Index", "All provinces", "Range without one", "Moved most by",
+                   "Without it"])
+    for row in rows.sort_values(["resource", "measure"]).itertuples(index=False):
+        table.rows.append([Cell(resource_label(row.resource)), Cell(row.measure),
+                           cell(row.index_value, 4),
+                           Cell(f"{row.jackknife_min:.4f} – {row.jackknife_max:.4f}"),
+                           Cell(row.most_influential_province_en), cell(row.value_without_most_influential, 4)])
+    return table
+
+
+def fit_diagnostics_table(context: Context) -> Table:
+    """Diagnostics of the RSR-on-probit line that can fail, per year (the graded fit variant)."""
+    rows = context.marts("fct_rsr_fit_diagnostics")
+    rows = rows[rows["used_for_grading"]].sort_values("year")
+    slope = context.marts("fct_rsr_regression")
+    slope = slope[slope["used_for_grading"]].set_index("year")["slope_p"]
+    table = Table("rsr-fit-diagnostics", "How well does the line RSR = a + b·probit fit? "
+                                         "(fct_rsr_fit_diagnostics)",
+                  ["Year", "Slope p (gate)", "R²", "Curvature p", "Runs (expected)", "Runs p",
+                   "Distinct WRSR / provinces", "Largest tie"],
+                  note="The slope's p-value, the grading gate, cannot fail: the probit is a "
+                       "function of the rank of the value regressed on it. Curvature: the probit² "
+                       "term of a quadratic fit (RESET); runs: Wald-Wolfowitz test of the "
+                       "residual signs in probit order. Small p = the straight line misses a curve.")
+    for row in rows.itertuples(index=False):
+        table.rows.append([Cell(str(int(row.year))), Cell(f"{slope[row.year]:.1e}"),
+                           cell(row.r_squared, 3), Cell(f"{row.curvature_p:.1e}"),
+                           Cell(f"{int(row.runs)} ({row.runs_expected:.1f})"),
+                           Cell(f"{row.runs_p:.1e}"),
+                           Cell(f"{int(row.n_distinct)} / {int(row.n_units)}"),
+                           cell(int(row.largest_tie))])
+    return table
+
+
+def fragile_grades_table(context: Context) -> Table:
+    """Provinces whose report-year RSR grade is fragile (fct_rsr_grade_robustness)."""
+    rows = figures.for_year(context.marts("fct_rsr_grade_robustness"), context.year)
+    fragile = rows[~rows["is_robust"].astype(bool)].sort_values("agree_share")
+    threshold = context.settings.get("medres_rsr_robust_share")
+    table = Table("rsr-fragile-grades",
+                  f"Provinces whose {context.year} RSR grade is fragile: {len(fragile)} of "
+                  f"{len(rows)} (fct_rsr_grade_robustness)",
+                  ["Province", "Grade", "Variants agreeing", "method", "R3 measure",
+                   "indicator left out", "province left out", "Grades seen"],
+                  note=f"Each province graded again under every variant: the other weighting, "
+                       f"fit_rows and grade_on; R3 as health personnel; each indicator left out; "
+                       f"each other province left out. Fragile: fewer than {esc(fmt(threshold))} "
+                       "of the variants give the configured grade; the columns give the share "
+                       "agreeing per family of variants.")
+    for row in fragile.itertuples(index=False):
+        table.rows.append([
+            Cell(row.province_en), cell(int(row.default_grade)),
+            Cell(f"{int(row.n_agree)} / {int(row.n_variants)}"),
+            cell(row.agree_share_method, 2), cell(row.agree_share_indicator_column, 2),
+            cell(row.agree_share_leave_one_indicator_out, 2),
+            cell(row.agree_share_leave_one_unit_out, 2),
+            Cell(f"{int(row.best_grade_seen)}–{int(row.worst_grade_seen)}")])
+    return table
+
+
+def robustness_findings(context: Context) -> str:
+    """Which regional gaps are larger than chance and which grades are robust, from the marts."""
+    y = context.year
+    permutation = figures.for_year(context.marts("fct_inequality_theil_permutation"), y)
+    alpha = context.settings.get("medres_inequality_alpha")
+    t_rows = permutation[(permutation["theil_form"] == "theil_t")
+                         & (permutation["grouping"] == "region_3")].set_index("resource")
+    larger = [f"{resource_label(r)} ({100 * row.between_share:.1f} %, p = {row.p_value:.3f})"
+              for r, row in t_rows.iterrows() if row.is_larger_than_chance]
+    chance = [f"{resource_label(r)} ({100 * row.between_share:.1f} %, p = {row.p_value:.2f})"
+              for r, row in t_rows.iterrows() if not row.is_larger_than_chance]
+    robustness = figures.for_year(context.marts("fct_rsr_grade_robustness"), y)
+    fragile = robustness[~robustness["is_robust"].astype(bool)].sort_values("agree_share")
+    fragile_list = ", ".join(f"{r.province_en} ({r.agree_share:.2f})" for r in fragile.itertuples())
+    diagnostics = context.marts("fct_rsr_fit_diagnostics")
+    graded = diagnostics[diagnostics["used_for_grading"]]
+    rsr_alpha = context.settings.get("medres_rsr_alpha")
+    curved = graded[graded["curvature_p"] < rsr_alpha]
+    clustered = figures.for_year(context.marts("fct_cluster_diagnostics"), y).set_index("k")
+    return (
+        f"<p id=\"robustness-findings\"><strong>Checks that can fail ({y}).</strong> "
+        f"Between the three regions, the Theil T share is larger than under random "
+        f"reassignments of the provinces (p &lt; {esc(fmt(alpha))}) for "
+        f"{esc('; '.join(larger) or 'no resource')}; it is within chance for "
+        f"{esc('; '.join(chance) or 'no resource')}. "
+        f"{len(robustness) - len(fragile)} of {len(robustness)} RSR grades are robust (at least "
+        f"{esc(fmt(context.settings.get('medres_rsr_robust_share')))} of the method's variants "
+        f"agree); fragile: {esc(fragile_list or 'none')}. "
+        f"The RSR-on-probit line shows significant curvature (p &lt; {esc(fmt(rsr_alpha))}) in "
+        f"{len(curved)} of {len(graded)} years, although its slope passes the significance gate "
+        f"in every year (that gate cannot fail). Cluster silhouette width (Euclidean): "
+        + ", ".join(f"k = {int(k)} {row.silhouette:.3f}" for k, row in clustered.iterrows())
+        + ".</p>"
+    )
 
 
 def inequality_findings(context: Context) -> str:
@@ -1250,6 +1380,13 @@ def inequality_section(context: Context) -> str:
         figure_html(context, "agglomeration",
                     f"Agglomeration degree of health technicians ({context.year})"),
         dispersion_table(context).render(),
+        robustness_findings(context),
+        permutation_table(context).render(),
+        figure_html(context, "gini_over_years",
+                    "Gini against population by year with its leave-one-province-out range"),
+        jackknife_table(context).render(),
+        fit_diagnostics_table(context).render(),
+        fragile_grades_table(context).render(),
         grade_validity_table(context).render(),
     ])
 

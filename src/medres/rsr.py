@@ -317,6 +317,75 @@ def fit_regression(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
     )
 
 
+def fit_diagnostics(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
+    """How well a straight line describes the graded value against its probit.
+
+    The slope's significance (:func:`fit_regression`) cannot fail: the probit is a monotone
+    function of the rank of the very value it is regressed against, so the slope is positive and
+    its p-value tiny for any data (1e-19 … 1e-26 for the 31 provinces, 2016–2024). These
+    diagnostics can fail; they use the same points as the fit (``fit_rows``):
+
+    * ``r_squared`` of the line and ``residual_se = √(SSE/(k − 2))``;
+    * curvature: OLS ``wrsr = c0 + c1·probit + c2·probit²``; ``curvature_coefficient`` c2,
+      its ``curvature_t`` and two-sided ``curvature_p`` (t with k − 3 df). With one regressor this
+      is Ramsey's RESET with the squared fitted value (``ŷ²`` spans the same columns as
+      ``probit²``), ``statsmodels.stats.diagnostic.linear_reset(power=2)``: F = t²;
+    * residual runs: the residual signs (``≥ 0`` / ``< 0``) in probit order; ``runs`` R,
+      ``runs_expected = 2·n₊n₋/k + 1``, variance ``2n₊n₋(2n₊n₋ − k)/(k²(k − 1))``,
+      ``runs_z = (R − E)/sd`` without continuity correction and its two-sided normal
+      ``runs_p`` (Wald–Wolfowitz; ``statsmodels.sandbox.stats.runs.runstest_1samp(e,
+      cutoff=0, correction=False)``, R ``tseries::runs.test``). Too few runs mean the residuals
+      come in long same-sign stretches: the line misses a curve;
+    * ties among the units' values: ``n_units``, ``n_distinct`` values, ``n_tied_units`` (units
+      sharing their value with another unit) and ``largest_tie``.
+
+    Returns a one-row DataFrame with ``fit_rows``, ``n_points`` and the columns above.
+    """
+    _check_choice("fit_rows", fit_rows, FIT_ROWS)
+    line = fit_regression(units, fit_rows).iloc[0]
+    points = units[["wrsr", "probit"]]
+    if fit_rows == "distinct":
+        points = points.drop_duplicates("wrsr")
+    points = points.sort_values(["probit", "wrsr"], kind="stable")
+    x = points["probit"].to_numpy(dtype=float)
+    y = points["wrsr"].to_numpy(dtype=float)
+    k = len(x)
+    residuals = y - line["intercept"] - line["slope"] * x
+    design = np.column_stack([np.ones(k), x, x**2])
+    if k < 4 or np.linalg.matrix_rank(design) < 3:
+        raise InputError(f"fit_diagnostics needs 4+ points with 3+ distinct probits, got {k} points")
+    coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    quadratic_sse = float(((y - design @ coefficients) ** 2).sum())
+    covariance = quadratic_sse / (k - 3) * np.linalg.inv(design.T @ design)
+    curvature_t = float(coefficients[2] / math.sqrt(covariance[2, 2]))
+
+    positive = residuals >= 0
+    runs = int(1 + (positive[1:] != positive[:-1]).sum())
+    n_plus, n_minus = int(positive.sum()), int((~positive).sum())
+    expected = 2.0 * n_plus * n_minus / k + 1
+    variance = 2.0 * n_plus * n_minus * (2.0 * n_plus * n_minus - k) / (k**2 * (k - 1))
+    runs_z = (runs - expected) / math.sqrt(variance) if variance > 0 else math.nan
+
+    _, counts = np.unique(units["wrsr"].to_numpy(dtype=float), return_counts=True)
+    return pd.DataFrame([{
+        "fit_rows": fit_rows,
+        "n_points": k,
+        "r_squared": float(line["r_squared"]),
+        "residual_se": math.sqrt(float((residuals**2).sum()) / (k - 2)),
+        "curvature_coefficient": float(coefficients[2]),
+        "curvature_t": curvature_t,
+        "curvature_p": float(2 * special.stdtr(k - 3, -abs(curvature_t))),
+        "runs": runs,
+        "runs_expected": expected,
+        "runs_z": runs_z,
+        "runs_p": float(2 * special.ndtr(-abs(runs_z))) if variance > 0 else math.nan,
+        "n_units": int(counts.sum()),
+        "n_distinct": len(counts),
+        "n_tied_units": int(counts[counts > 1].sum()),
+        "largest_tie": int(counts.max()),
+    }])
+
+
 def grade_labels(grades: int) -> tuple[str, ...]:
     """Labels of grades ``1 … grades`` (best first): named for 3 and 5 grades, else "Grade k"."""
     _check_grades(grades)

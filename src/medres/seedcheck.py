@@ -102,7 +102,7 @@ Every ``*.yml`` under the seeds directory is read (with PyYAML). For each seed:
 Numbers that live in the project's settings
 -------------------------------------------
 A plausibility band or a year-over-year threshold is one number used by several layers (this
-check, the dbt tests, the great-expectations gate), so it is written once, as a dbt var in
+check and the dbt tests), so it is written once, as a dbt var in
 ``dbt_project.yml``, and the YAML names it instead of repeating it:
 
   ``plausible_ratios: {band: B, ...}``  takes ``min`` / ``max`` from ``medres_plausibility_bands[B]``;

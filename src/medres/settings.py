@@ -1,7 +1,7 @@
 """The medres settings (the dbt vars ``medres_*``) as dbt resolves them: the one reader.
 
 Every Python entry point that needs the settings of a build it is about to start (the seed check,
-the great-expectations seed suites, the published-settings check of report and figures) calls
+the published-settings check of report, figures and the great-expectations gate) calls
 :func:`resolve`; what a finished build used is its published ``dim_build_settings``. dbt resolves a
 var as: the project's ``vars:`` in ``dbt_project.yml``, each replaced whole by ``--vars`` (parsed
 by dbt's own parser), and a text value holding Jinja rendered (``{{ env_var('X') }}``) with dbt's

@@ -1,0 +1,373 @@
+"""Inference and robustness for the evaluation's findings: checks that can fail.
+
+1. Permutation test of a between-group share of the Theil index
+   (:func:`theil_between_permutation`). Null hypothesis: the regional division carries no
+   information, i.e. the units' (resource, population) pairs are exchangeable across the groups.
+   Each permutation reassigns the units to the groups at random, keeping every group's size
+   (the labels are permuted over the units); the between-group part ``T_B = Σ_g Y_g ln(Y_g/P_g)``
+   (``L_B = Σ_g P_g ln(P_g/Y_g)``) is recomputed. The total is the same under every reassignment,
+   so the between *share* ``T_B / T`` and ``T_B`` give the same test. One-sided p-value with the
+   observed assignment counted among the permutations (Phipson & Smyth 2010; as PySAL
+   ``inequality.theil.TheilDSim``, Rey & Sastré-Gutiérrez 2010):
+   ``p = (1 + #{b : share_b ≥ share_obs}) / (1 + B)``, so ``p ≥ 1/(B+1)`` and a between share
+   larger than chance has a small p. Values within a relative ``1e-12`` of the observed one count
+   as reaching it (the same partition summed in another order differs only by rounding).
+2. Leave-one-unit-out (jackknife) values of the Gini and Theil indices
+   (:func:`inequality_jackknife`): the statistic recomputed with each unit removed in turn
+   (Quenouille 1956; Tukey 1958). Reported: the range of the ``n`` values and the unit whose
+   removal moves the statistic most (largest ``|θ_(i) − θ|``; ties: first in input order).
+3. Grade robustness of the RSR (:func:`rsr_grade_variants`): each unit's grade under every
+   variant of the method the project supports, against its grade under the configured method.
+
+References
+----------
+Phipson B, Smyth GK (2010) Permutation p-values should never be zero. Statistical Applications
+in Genetics and Molecular Biology 9(1):39.
+Quenouille MH (1956) Notes on bias in estimation. Biometrika 43:353–360.
+Rey SJ, Sastré-Gutiérrez ML (2010) Interregional inequality dynamics in Mexico. Spatial Economic
+Analysis 5:277–298.
+Tukey JW (1958) Bias and confidence in not-quite large samples. Ann. Math. Statist. 29:614.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from medres import inequality, rsr
+from medres.panel import for_each_group
+from medres.validation import InputError
+
+#: Relative tolerance under which a permuted between share counts as equal to the observed one.
+_TIE_RTOL = 1e-12
+
+
+# --- 1. Permutation test of the Theil between-group share ------------------------------------
+
+
+def theil_between_permutation(
+    frame: pd.DataFrame,
+    id_column: str,
+    resource: str,
+    population: str,
+    grouping: str,
+    *,
+    forms: Sequence[str] = inequality.THEIL_FORMS,
+    permutations: int = 999,
+    random_state: int | np.random.Generator | np.random.RandomState = 0,
+) -> pd.DataFrame:
+    """Permutation test of the between-group share of Theil T and/or L (module docstring, 1).
+
+    ``random_state``: a seed (``numpy.random.default_rng(seed)``) or a NumPy generator; each
+    permutation is ``random_state.permutation(n)`` applied to the units, drawn in turn, so the
+    same seed gives the same p-values. Returns one row per form: ``index``, ``grouping``,
+    ``n_units``, ``n_groups``, ``total``, ``between``, ``between_share`` (``between / total``),
+    ``permutations`` (B), ``n_at_least`` (permuted shares ≥ the observed one), ``p_value``,
+    ``null_mean_share`` and ``null_p95_share`` (mean and 95th percentile of the permuted shares).
+    """
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) \
+            or permutations < 1:
+        raise InputError(f"permutations must be a positive integer, got {permutations!r}")
+    forms = list(forms)
+    # inequality.theil validates the input (names the unit) and gives the observed parts.
+    observed = inequality.theil(frame, id_column, resource, population, [grouping], forms)
+    parts = observed.components.pivot_table(index="index", columns="component", values="value")
+    y = frame[resource].to_numpy(dtype=float)
+    p = frame[population].to_numpy(dtype=float)
+    y, p = y / y.sum(), p / p.sum()
+    codes, labels = pd.factorize(frame[grouping].to_numpy(), sort=True)
+    n, groups = len(codes), len(labels)
+    rng = (np.random.default_rng(random_state)
+           if isinstance(random_state, (int, np.integer)) else random_state)
+    orders = np.stack([rng.permutation(n) for _ in range(int(permutations))])
+    member = np.zeros((n, groups))
+    member[np.arange(n), codes] = 1.0
+    # Row b: the group shares when unit orders[b, j] takes position j's group label.
+    group_y, group_p = y[orders] @ member, p[orders] @ member
+    rows = []
+    for form in forms:
+        a, b = (group_y, group_p) if form == "theil_t" else (group_p, group_y)
+        between = _between(a, b)
+        total = float(parts.loc[form, "total"])
+        observed_between = float(parts.loc[form, "between"])
+        shares = between / total
+        share = observed_between / total
+        at_least = int((shares >= share - _TIE_RTOL * abs(share)).sum())
+        rows.append({
+            "index": form, "grouping": grouping, "n_units": n, "n_groups": groups,
+            "total": total, "between": observed_between, "between_share": share,
+            "permutations": int(permutations), "n_at_least": at_least,
+            "p_value": (1 + at_least) / (1 + int(permutations)),
+            "null_mean_share": float(shares.mean()),
+            "null_p95_share": float(np.quantile(shares, 0.95)),
+        })
+    return pd.DataFrame(rows)
+
+
+def _between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``Σ_g A_g ln(A_g/B_g)`` per row, with ``0 ln 0 = 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(a > 0, a * np.log(a / b), 0.0)
+    return terms.sum(axis=1)
+
+
+# --- 2. Jackknife ----------------------------------------------------------------------------
+
+
+def jackknife_summary(full: float, leave_one_out: pd.DataFrame, id_column: str) -> dict[str, Any]:
+    """Range of the leave-one-out values and the most influential unit (module docstring, 2)."""
+    values = leave_one_out["value"].to_numpy(dtype=float)
+    change = np.abs(values - full)
+    top = int(np.argmax(change))
+    return {
+        "value": full,
+        "n_units": len(values),
+        "jackknife_min": float(values.min()),
+        "jackknife_max": float(values.max()),
+        "most_influential_unit": leave_one_out[id_column].iloc[top],
+        "value_without_most_influential": float(values[top]),
+        "max_abs_change": float(change[top]),
+    }
+
+
+def _gini(resource: np.ndarray, weight: np.ndarray) -> float:
+    """:func:`medres.inequality.gini` on arrays (units sorted by resource per weight, trapezoid
+    rule over the Lorenz points), without the frame checks: the jackknife calls it n times."""
+    order = np.argsort(resource / weight, kind="stable")
+    x = np.concatenate([[0.0], np.cumsum(weight[order])])
+    y = np.concatenate([[0.0], np.cumsum(resource[order])])
+    return inequality.gini_from_lorenz(x / x[-1], y / y[-1])
+
+
+def _theil_total(a: np.ndarray, b: np.ndarray) -> float:
+    """``Σ_i a_i ln(a_i/b_i)`` of the shares of ``a`` and ``b``: Theil T with (resource,
+    population), Theil L with (population, resource)."""
+    shares_a, shares_b = a / a.sum(), b / b.sum()
+    return float(_between(shares_a[np.newaxis, :], shares_b[np.newaxis, :])[0])
+
+
+def inequality_jackknife(
+    frame: pd.DataFrame, id_column: str, resource: str, population: str, area: str
+) -> pd.DataFrame:
+    """Jackknife of the Gini (by population and by land area) and of Theil T and L of
+    ``resource``: one row per ``measure`` (``gini_population``, ``gini_land_area``, ``theil_t``,
+    ``theil_l``) with :func:`jackknife_summary`'s columns."""
+    # inequality.theil and gini validate the input (positive weights, no missing value, L defined).
+    full = {
+        "gini_population": inequality.gini(frame, id_column, resource, population),
+        "gini_land_area": inequality.gini(frame, id_column, resource, area),
+        **inequality.theil(frame, id_column, resource, population).components
+        .set_index("index")["value"].to_dict(),
+    }
+    r, p, a = (frame[c].to_numpy(dtype=float) for c in (resource, population, area))
+    measures: dict[str, Callable[[np.ndarray], float]] = {
+        "gini_population": lambda keep: _gini(r[keep], p[keep]),
+        "gini_land_area": lambda keep: _gini(r[keep], a[keep]),
+        "theil_t": lambda keep: _theil_total(r[keep], p[keep]),
+        "theil_l": lambda keep: _theil_total(p[keep], r[keep]),
+    }
+    ids = frame[id_column].to_numpy()
+    rows = []
+    for measure, compute in measures.items():
+        leave_one_out = pd.DataFrame({
+            id_column: ids, "value": [compute(ids != unit) for unit in ids]})
+        rows.append({"measure": measure,
+                     **jackknife_summary(float(full[measure]), leave_one_out, id_column)})
+    return pd.DataFrame(rows)
+
+
+# --- 3. RSR grade robustness -----------------------------------------------------------------
+
+#: Variant families of :func:`rsr_grade_variants`.
+VARIANT_FAMILIES = ("default", "method", "indicator_column", "leave_one_indicator_out",
+                    "leave_one_unit_out")
+_ALTERNATIVE = {"weighting": {"configured": "entropy", "entropy": "configured"},
+                "fit_rows": {"all": "distinct", "distinct": "all"},
+                "grade_on": {"fitted": "raw", "raw": "fitted"}}
+
+
+def rsr_grade_variants(
+    frame: pd.DataFrame,
+    id_column: str,
+    settings: Mapping[str, Any],
+    alternative_columns: Mapping[str, str],
+) -> pd.DataFrame:
+    """Each unit's RSR grade under every variant of the method (module docstring, 3).
+
+    ``frame``: one row per unit with the indicators' columns (``settings["indicators"]`` items
+    {name, column, direction, weight}) and those of ``alternative_columns`` (column → another
+    column measuring the same thing, e.g. ``{"health_workforce_per_1000":
+    "health_personnel_per_1000"}``: every indicator reading the first is measured by the second in
+    one variant; a column no indicator reads gives no variant). ``settings``:
+    as :func:`medres.panel.rsr_panel` (weighting, grades, fit_rows, grade_on, alpha).
+    An indicator whose column is empty for every unit is left out (as the panel does).
+
+    Variants (``variant``, ``variant_family``): ``default`` (the settings); ``method``: the other
+    weighting (configured ↔ entropy), the other ``fit_rows``, the other ``grade_on``, one at a
+    time; ``indicator_column``: an indicator measured by its alternative column;
+    ``leave_one_indicator_out``: each indicator dropped (with 2+ indicators; weights
+    renormalised); ``leave_one_unit_out``: each unit dropped (the others are graded; the dropped
+    unit has no row for that variant). Every variant is graded even when its slope is not
+    significant (``force``); ``slope_p`` says how the fit did.
+
+    Returns ``id_column``, ``variant``, ``variant_family``, ``grade``, ``default_grade``,
+    ``agrees`` (grade = default grade) and ``slope_p``.
+    """
+    indicators = _present_indicators(frame, settings)
+    unknown = [c for c in alternative_columns.values() if c not in frame.columns]
+    if unknown:
+        raise InputError(f"unknown alternative column(s) {unknown}")
+    base = {key: settings[key] for key in ("weighting", "grades", "fit_rows", "grade_on")}
+
+    def grade(units: pd.DataFrame, chosen: list[dict], options: Mapping[str, Any]
+              ) -> tuple[pd.Series, float]:
+        result = _evaluate(units, id_column, chosen, options, settings["alpha"])
+        return (result.units.set_index(id_column)["grade"],
+                float(result.regression.loc[0, "slope_p"]))
+
+    variants: list[tuple[str, str, pd.DataFrame, list[dict], Mapping[str, Any]]] = [
+        ("default", "default", frame, indicators, base)]
+    for key, switch in _ALTERNATIVE.items():
+        other = switch[base[key]]
+        variants.append((f"{key}={other}", "method", frame, indicators, {**base, key: other}))
+    for indicator in indicators:
+        alternative = alternative_columns.get(indicator["column"])
+        if alternative is not None and frame[alternative].notna().all():
+            swapped = [{**i, "column": alternative} if i is indicator else i for i in indicators]
+            variants.append((f"{indicator['name']}={alternative}", "indicator_column", frame,
+                             swapped, base))
+    if len(indicators) > 1:
+        for dropped in indicators:
+            kept = [i for i in indicators if i is not dropped]
+            variants.append((f"without {dropped['name']}", "leave_one_indicator_out", frame,
+                             kept, base))
+    for unit in frame[id_column]:
+        variants.append((f"without {unit}", "leave_one_unit_out",
+                         frame[frame[id_column] != unit].reset_index(drop=True), indicators, base))
+
+    default_grades: pd.Series | None = None
+    parts = []
+    for variant, family, units, chosen, options in variants:
+        grades, slope_p = grade(units, chosen, options)
+        if default_grades is None:
+            default_grades = grades
+        parts.append(pd.DataFrame({
+            id_column: grades.index, "variant": variant, "variant_family": family,
+            "grade": grades.to_numpy(), "default_grade": default_grades[grades.index].to_numpy(),
+            "slope_p": slope_p,
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    out["agrees"] = out["grade"] == out["default_grade"]
+    return out
+
+
+def _present_indicators(frame: pd.DataFrame, settings: Mapping[str, Any]) -> list[dict]:
+    """The configured indicators whose column has values in ``frame`` (as the RSR panel)."""
+    indicators = [dict(i) for i in settings["indicators"] if frame[i["column"]].notna().any()]
+    if not indicators:
+        raise InputError("no configured RSR indicator has values")
+    return indicators
+
+
+def _evaluate(units: pd.DataFrame, id_column: str, chosen: list[dict],
+              options: Mapping[str, Any], alpha: float) -> rsr.RSRResult:
+    """:func:`medres.rsr.evaluate` on the ``chosen`` indicators' columns, graded even when the
+    slope is not significant (``force``)."""
+    values = pd.DataFrame({id_column: units[id_column].to_numpy(),
+                           **{i["name"]: units[i["column"]].to_numpy() for i in chosen}})
+    return rsr.evaluate(
+        values, id_column,
+        positive=[i["name"] for i in chosen if i["direction"] == "positive"],
+        negative=[i["name"] for i in chosen if i["direction"] == "negative"],
+        weights=({i["name"]: float(i.get("weight", 1)) for i in chosen}
+                 if options["weighting"] == "configured" else "entropy"),
+        grades=int(options["grades"]), fit_rows=options["fit_rows"],
+        grade_on=options["grade_on"], alpha=float(alpha), force=True,
+    )
+
+
+# --- Panels for the dbt Python models: one output each, per group (a year) -------------------
+
+
+def permutation_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> pd.DataFrame:
+    """:func:`theil_between_permutation` per group, resource and grouping, both Theil forms.
+
+    ``settings``: ``resources``, ``population``, ``groupings`` (as
+    :func:`medres.panel.inequality_panel`), ``permutations`` (B) and ``seed``. Each (group,
+    resource, grouping) draws its own permutations from ``numpy.random.default_rng([seed,
+    crc32("<group>|<resource>|<grouping>")])``, so its p-value depends on the seed and on its
+    own data only, not on which other years or resources are evaluated. A resource without values
+    in a group is left out of that group. Theil L is left out where a unit has zero resource.
+    """
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        key = ordered[group_column].iloc[0]
+        rows = []
+        for resource in settings["resources"]:
+            if ordered[resource].isna().all():
+                continue
+            forms = [f for f in inequality.THEIL_FORMS
+                     if f == "theil_t" or (ordered[resource] > 0).all()]
+            for grouping in settings["groupings"]:
+                stream = zlib.crc32(f"{key}|{resource}|{grouping}".encode())
+                rows.append(theil_between_permutation(
+                    ordered, id_column, resource, settings["population"], grouping, forms=forms,
+                    permutations=int(settings["permutations"]),
+                    random_state=np.random.default_rng([int(settings["seed"]), stream]),
+                ).assign(resource=resource))
+        return {"permutation": pd.concat(rows, ignore_index=True)}
+
+    result = for_each_group(frame, group_column, id_column, evaluate)["permutation"]
+    return result.rename(columns={"index": "theil_form"})
+
+
+def jackknife_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> pd.DataFrame:
+    """:func:`inequality_jackknife` per group and resource (``settings``: ``resources``,
+    ``population``, ``area``); a resource without values in a group is left out there."""
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        parts = [
+            inequality_jackknife(ordered, id_column, resource, settings["population"],
+                                 settings["area"]).assign(resource=resource)
+            for resource in settings["resources"] if ordered[resource].notna().any()
+        ]
+        return {"jackknife": pd.concat(parts, ignore_index=True)}
+
+    result = for_each_group(frame, group_column, id_column, evaluate)["jackknife"]
+    return result.rename(columns={"most_influential_unit": f"most_influential_{id_column}"})
+
+
+def grade_variants_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> pd.DataFrame:
+    """:func:`rsr_grade_variants` per group. ``settings``: the RSR settings (as
+    :func:`medres.panel.rsr_panel`, indicators with their ``column``) plus
+    ``alternative_columns``, a list of {column, alternative}."""
+    alternatives = {item["column"]: item["alternative"] for item in settings["alternative_columns"]}
+    return for_each_group(
+        frame, group_column, id_column,
+        lambda ordered: {"variants": rsr_grade_variants(ordered, id_column, settings, alternatives)},
+    )["variants"]
+
+
+def fit_diagnostics_panel(
+    frame: pd.DataFrame, group_column: str, id_column: str, settings: Mapping[str, Any]
+) -> pd.DataFrame:
+    """:func:`medres.rsr.fit_diagnostics` per group for both fit variants, on the configured
+    method's graded value (``settings`` as :func:`grade_variants_panel`); ``used_for_grading``
+    flags the configured ``fit_rows``."""
+    def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        indicators = _present_indicators(ordered, settings)
+        units = _evaluate(ordered, id_column, indicators, settings, settings["alpha"]).units
+        diagnostics = pd.concat([rsr.fit_diagnostics(units, rows) for rows in rsr.FIT_ROWS],
+                                ignore_index=True)
+        diagnostics["used_for_grading"] = diagnostics["fit_rows"] == settings["fit_rows"]
+        return {"diagnostics": diagnostics}
+
+    return for_each_group(frame, group_column, id_column, evaluate)["diagnostics"]
