@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from study_seeds import read_study_seed
 
 from medres import errata, study
 
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
-    return study.load_study_tables(ROOT / study.REFERENCE)
+    return study.load_study_tables(read_study_seed)
 
 
 @pytest.fixture(scope="module")

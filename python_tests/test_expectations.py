@@ -65,8 +65,8 @@ def test_real_build_passes_and_writes_data_docs(build, manifest, tmp_path, capsy
     with duckdb.connect(str(build.published / "medres.duckdb"), read_only=True) as connection:
         published = {name for (name,) in connection.execute(
             "select table_name from duckdb_tables()").fetchall()}
-    assert published == set(marts) and len(marts) == 30
-    assert "30 marts validated" in output and "0 failed expectation(s)" in output
+    assert published == set(marts) and len(marts) == 43
+    assert "43 marts validated" in output and "0 failed expectation(s)" in output
     assert f"ok   {CATALOG}: 4/4 expectations" in output and f"ok   {COPIES}: 3/3" in output
 
 

@@ -149,16 +149,26 @@ def test_trend_figures_carry_years_regions_and_indicator_sets(drawn):
     assert "edition 2020" in quality and "edition 2021" in quality and "Beijing" in quality
 
 
-def test_regional_per_capita_is_a_ratio_of_sums(published):
+def test_regional_per_capita_is_the_area_mart(published):
+    """The trend figure and table draw fct_area_per_capita's ratios of sums, not a recomputation."""
     marts = figures.Marts(published)
     trend = figures.regional_per_capita(marts).set_index(["year", "area", "indicator_column"])
-    per_capita = marts("fct_province_per_capita")
-    rows = per_capita[per_capita["year"] == 2016]
-    expected = (rows["institutions_per_10k"] * rows["population_10k"]).sum() / rows["population_10k"].sum()
-    assert trend.loc[(2016, "31 provinces", "institutions_per_10k"), "value"] == pytest.approx(expected)
-    assert trend.loc[(2016, "31 provinces", "institutions_per_10k"), "provinces"] == 31
+    national_beds = trend.loc[(2020, figures.NATIONAL, "beds_per_1000")]
+    # The 2020 communiqué's 9.101 million beds (seeds/reference/national_totals.csv) over the 31
+    # provinces' 1,410.13 million people: 6.454 per 1,000 (the provinces' seed beds sum within its
+    # tolerance). The mean of the 31 provincial ratios is 6.469: a ratio of sums, not a mean.
+    assert national_beds["value"] == pytest.approx(9101 * 1000 / 1410130, abs=5e-4)
+    assert national_beds["value"] == pytest.approx(6.4541, abs=1e-4)
+    assert national_beds["provinces"] == 31
+    assert trend.loc[(2020, "East", "beds_per_1000"), "value"] == pytest.approx(5.7461, abs=1e-4)
     assert trend.loc[(2020, "East", "beds_per_1000"), "provinces"] == 11
-    assert (2016, "31 provinces", "health_expenditure_per_capita_yuan") not in trend.index
+    assert trend.loc[(2020, figures.NATIONAL, "health_expenditure_per_capita_yuan"),
+                     "value"] == pytest.approx(4622.88, abs=0.01)
+    assert (2016, figures.NATIONAL, "health_expenditure_per_capita_yuan") not in trend.index
+    areas = marts("fct_area_per_capita")
+    assert set(trend.index.get_level_values("area")) == {figures.NATIONAL, *figures.REGIONS_3}
+    # R1-R3 for every national and region_3 row of the mart, R4 for the four rows of 2020.
+    assert len(trend) == len(areas[areas["division"].isin(["national", "region_3"])]) * 3 + 4
 
 
 def test_missing_mart_is_named(tmp_path, published):
@@ -182,8 +192,8 @@ def test_geojson_has_31_provinces_as_paths():
 
 
 def test_project_files_are_found_in_the_project_directory_not_the_package(tmp_path, monkeypatch):
-    """The boundaries and the study's tables are project files: an installed package finds them
-    through the current directory or MEDRES_PROJECT_DIR, and says so when they are not there."""
+    """The boundaries are a project file: an installed package finds them through the current
+    directory or MEDRES_PROJECT_DIR, and says so when they are not there."""
     from medres import figures
 
     root = Path(__file__).resolve().parents[1]

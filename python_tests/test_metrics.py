@@ -1,12 +1,12 @@
 """The dbt Semantic Layer end to end: real `mf query` runs against a built copy of the project,
-their answers checked against SQL written here, independently of the models.
+their answers checked against the marts and the seed CSV files.
 
 The copy is the session's built project (``shared_built_project``) copied once more, so `mf`
 (which opens the warehouse through dbt-duckdb and writes logs/) never touches the shared copy or
-the working tree. The expected regional ratios are computed from the seed CSV files themselves:
-Σ resource / Σ population per region and year, the definition the ratio metrics must honour (a
-region's value is not the mean of its provinces' ratios). Queries are batched (one `mf` process
-per grouping, ~2-3 s each).
+the working tree. The ratio metrics must give the regional ratios of ``fct_area_per_capita``, the
+one place the ratio of sums (Σ resource / Σ population per area and year; a region's value is not
+the mean of its provinces' ratios) is computed, and the provincial values of
+``fct_province_per_capita``. Queries are batched (one `mf` process per grouping, ~2-3 s each).
 """
 
 from __future__ import annotations
@@ -21,54 +21,9 @@ from conftest import BIN, ProjectCopy, clone_built
 
 PER_CAPITA = ["beds_per_1000", "health_technicians_per_1000", "institutions_per_10k",
               "health_expenditure_per_capita"]
-
-# Σ resource / Σ population per region and year, straight from the seed CSV files (year-end
-# population, the default basis). Expenditure is a per-capita series: its total is per capita ×
-# population, and only rows with a value count in the population.
-REGIONAL_RATIOS_SQL = """
-with provinces as (
-    select region_code, {division} as region
-    from read_csv('{seeds}/reference/ref_provinces.csv', all_varchar = true)
-),
-population as (
-    select year, region_code, cast(yearend_population_10k as double) as population_10k
-    from read_csv('{seeds}/nbs/nbs_population.csv', all_varchar = true)
-),
-beds as (
-    select year, region_code, cast(beds_10k as double) as beds_10k
-    from read_csv('{seeds}/nbs/nbs_beds.csv', all_varchar = true)
-),
-institutions as (
-    select year, region_code, cast(institutions as double) as institutions
-    from read_csv('{seeds}/nbs/nbs_institutions.csv', all_varchar = true)
-),
-technicians as (
-    select year, region_code, cast(health_technicians_10k as double) as technicians_10k
-    from read_csv('{seeds}/nbs/nbs_health_technicians.csv', all_varchar = true)
-),
-expenditure as (
-    select year, region_code, cast(health_expenditure_per_capita_yuan as double) as per_capita
-    from read_csv('{seeds}/yearbook/yearbook_health_expenditure.csv', all_varchar = true)
-)
-select
-    cast(population.year as integer) as year,
-    provinces.region,
-    sum(beds.beds_10k) * 1000 / sum(population.population_10k) as beds_per_1000,
-    sum(technicians.technicians_10k) * 1000 / sum(population.population_10k)
-        as health_technicians_per_1000,
-    sum(institutions.institutions) / sum(population.population_10k) as institutions_per_10k,
-    sum(expenditure.per_capita * population.population_10k)
-        / sum(case when expenditure.per_capita is not null then population.population_10k end)
-        as health_expenditure_per_capita,
-    avg(beds.beds_10k * 1000 / population.population_10k) as mean_of_provincial_beds_per_1000
-from population
-join provinces using (region_code)
-join beds using (year, region_code)
-join institutions using (year, region_code)
-join technicians using (year, region_code)
-left join expenditure using (year, region_code)
-group by all
-"""
+#: The column of fct_area_per_capita and fct_province_per_capita each ratio metric equals.
+MART_COLUMNS = ["beds_per_1000", "health_workforce_per_1000", "institutions_per_10k",
+                "health_expenditure_per_capita_yuan"]
 
 
 @pytest.fixture(scope="module")
@@ -100,33 +55,44 @@ def by_year_and(rows: list[dict[str, str]], column: str) -> dict[tuple[int, str]
     return {(int(row["metric_time__year"][:4]), row[column]): row for row in rows}
 
 
-def expected_regional_ratios(project: ProjectCopy, division: str) -> dict[tuple[int, str], dict]:
-    sql = REGIONAL_RATIOS_SQL.format(seeds=project.root / "seeds", division=division)
-    with duckdb.connect() as connection:
-        result = connection.execute(sql)
-        names = [column[0] for column in result.description]
-        return {(row[0], row[1]): dict(zip(names, row)) for row in result.fetchall()}
+def mart_rows(project: ProjectCopy, sql: str) -> list[tuple]:
+    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+        return connection.execute(sql).fetchall()
 
 
 @pytest.mark.parametrize("division", ["region_3", "region_4"])
-def test_per_capita_metrics_are_regional_ratios(project, division):
+def test_per_capita_metrics_are_the_area_marts_regional_ratios(project, division):
     rows = mf_query(project, PER_CAPITA, ["metric_time__year", f"province__{division}"])
     actual = by_year_and(rows, f"province__{division}")
-    expected = expected_regional_ratios(project, division)
+    expected = {(year, area): values for year, area, *values in mart_rows(
+        project, f"select year, area, {', '.join(MART_COLUMNS)} from marts.fct_area_per_capita "
+                 f"where division = '{division}'")}
     assert set(actual) == set(expected)
     assert {year for year, _ in expected} == set(range(2016, 2025))
-    for key, want in expected.items():
-        for metric in PER_CAPITA:
+    for key, values in expected.items():
+        for metric, want in zip(PER_CAPITA, values):
             got = number(actual[key][metric])
-            if want[metric] is None:
+            if want is None:
                 assert got is None, (key, metric, got)
             else:
-                assert got == pytest.approx(want[metric], rel=1e-9), (key, metric)
+                assert got == pytest.approx(want, rel=1e-9), (key, metric)
     # Expenditure exists for 2020 only, in every region.
     assert {year for (year, _), row in actual.items() if row["health_expenditure_per_capita"]} == {2020}
-    # The point of ratio metrics: the regional ratio is not the mean of the provincial ratios.
-    assert max(abs(want["beds_per_1000"] - want["mean_of_provincial_beds_per_1000"])
-               for want in expected.values()) > 0.05
+
+
+def test_regional_ratios_are_not_means_of_provincial_ratios(project):
+    """The point of ratio metrics and of fct_area_per_capita: 2020 East (region_3) beds per 1,000
+    is Σ beds / Σ population = 5.746, while its 11 provinces' ratios average 5.808."""
+    ((ratio, mean),) = mart_rows(project, """
+        select area.beds_per_1000, avg(province.beds_per_1000)
+        from marts.fct_area_per_capita as area
+        join marts.dim_province_names as names on names.region_3 = area.area
+        join marts.fct_province_per_capita as province
+            on province.region_code = names.region_code and province.year = area.year
+        where area.year = 2020 and area.division = 'region_3' and area.area = 'East'
+        group by all""")
+    assert ratio == pytest.approx(5.7461, abs=1e-4)
+    assert mean == pytest.approx(5.8075, abs=1e-4)
 
 
 def test_province_values_equal_the_per_capita_mart(project):
@@ -163,7 +129,10 @@ def test_national_ratio_and_a_year_filter(project):
             where b.year = '2020'""").fetchone()
     assert number(rows[0]["beds"]) == pytest.approx(beds, rel=1e-9)
     assert number(rows[0]["population_thousands"]) == pytest.approx(population_thousands, rel=1e-9)
-    assert number(rows[0]["beds_per_1000"]) == pytest.approx(beds / population_thousands, rel=1e-9)
+    ((national,),) = mart_rows(project, "select beds_per_1000 from marts.fct_area_per_capita "
+                                        "where year = 2020 and division = 'national'")
+    assert number(rows[0]["beds_per_1000"]) == pytest.approx(national, rel=1e-9)
+    assert national == pytest.approx(6.4541, abs=1e-4)
 
 
 def test_quality_metrics_per_edition(project):

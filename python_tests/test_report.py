@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import PIPELINE, ProjectCopy, copy_project
+from study_seeds import read_study_seed
 
 from medres import report, settings
 from medres.figures import MissingMartError
 from medres.study import STUDY_YEAR, TOTAL_COLUMNS, differs
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "reference" / "study_2020"
+#: The study's printed tables as transcribed (seeds); the report reads their published marts.
+
+
+def study_seed(key: str) -> pd.DataFrame:
+    """The transcription of the study's table ``key`` (report.STUDY_TABLES) in printed order."""
+    return read_study_seed(report.STUDY_TABLES[key])
 
 
 class Tables(HTMLParser):
@@ -173,7 +179,7 @@ def test_table1_groups_match_under_the_renumbering(built, published):
     clusters = report.Marts(published)("fct_province_clusters")
     chosen = clusters[clusters["is_chosen_k"].astype(bool) & (clusters["year"] == STUDY_YEAR)]
     assert len(chosen) == 31
-    study = pd.read_csv(REFERENCE / "table1_groups.csv")
+    study = study_seed("table1")
     merged = study.merge(chosen, on="province_en")
     assert sorted(flagged) == sorted(merged.loc[merged["cluster"] != merged["medres_cluster"],
                                                 "province_en"])
@@ -234,13 +240,27 @@ def test_html_is_only_in_the_templates():
     assert report.template_environment().autoescape is True
 
 
+def test_study_tables_are_published_unchanged_in_printed_order(published):
+    """Each study_2020_* mart is its seed: same rows, columns and values, printed order kept."""
+    marts = report.Marts(published)
+    for key, mart in report.STUDY_TABLES.items():
+        seed = study_seed(key)
+        assert seed["printed_row"].tolist() == list(range(1, len(seed) + 1)), key
+        published_table = marts(mart)
+        assert published_table["printed_row"].tolist() == seed["printed_row"].tolist(), key
+        pd.testing.assert_frame_equal(published_table, seed, check_dtype=False, obj=mart)
+    # Table 9 keeps its printed text: 0.990 has three decimals.
+    table9 = marts("study_2020_table9_regression").set_index("statistic")["printed_value"]
+    assert table9["r_text"] == "0.990" and table9["intercept"] == "-0.148"
+
+
 def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
-    table8 = pd.read_csv(REFERENCE / "table8_rsr_ranks.csv")
+    table8 = study_seed("table8").drop(columns="printed_row")
     fixture = pd.read_csv(ROOT / "python_tests" / "data" / "rsr_study_table8.csv")
     pd.testing.assert_frame_equal(table8, fixture)
     # The seeds hold the NBS series (2 decimals); the study prints them rounded to one decimal
     # (institutions and the Yearbook's expenditure exactly).
-    totals = pd.read_csv(REFERENCE / "tables2_6_totals.csv")
+    totals = study_seed("totals")
     names = pd.read_csv(ROOT / "seeds" / "reference" / "ref_provinces.csv",
                         dtype={"region_code": str})
     seed = names[["region_code", "province_en"]]
@@ -257,7 +277,7 @@ def test_transcriptions_agree_with_the_seed_and_the_rsr_fixture():
     for column, _, decimals in TOTAL_COLUMNS:
         gap = (merged[f"{column}_study"] - merged[f"{column}_seed"]).abs().max()
         assert gap <= 0.5 * 10 ** -decimals + 1e-9, column
-    grades = pd.read_csv(REFERENCE / "table11_grades.csv")
+    grades = study_seed("table11")
     assert sorted(grades["province_en"]) == sorted(table8["province"])
     assert grades.groupby("grade").size().tolist() == [2, 7, 14, 7, 1]
 
@@ -295,9 +315,8 @@ def test_lowest_grade_has_no_bound_instead_of_a_blank(built):
 def test_results_state_the_computed_grade_agreement(built, published):
     _, page, parsed = built
     rsr = report.Marts(published)("fct_province_rsr")
-    ours = rsr[rsr["year"] == STUDY_YEAR][["province_en", "grade"]]
-    study = pd.read_csv(REFERENCE / "table11_grades.csv").merge(ours, on="province_en",
-                                                                 suffixes=("_study", "_ours"))
+    ours = rsr[rsr["year"] == report.STUDY_YEAR][["province_en", "grade"]]
+    study = study_seed("table11").merge(ours, on="province_en", suffixes=("_study", "_ours"))
     agree = int((study["grade_study"] == study["grade_ours"]).sum())
     assert agree == 20  # real R3 (health technicians), NBS series: 20 of 31
     results = page[page.index('id="grade-agreement"'):]
@@ -497,7 +516,7 @@ def three_grades(tmp_path_factory) -> tuple[Path, str, Tables]:
                                    timeout=600)
         assert completed.returncode == 0, f"{step}:\n{completed.stdout[-4000:]}"
     out = tmp_path_factory.mktemp("reports-3-grades")
-    page = report.build(project.published, out, REFERENCE).read_text(encoding="utf-8")
+    page = report.build(project.published, out).read_text(encoding="utf-8")
     parser = Tables()
     parser.feed(page)
     return out, page, parser

@@ -1,5 +1,5 @@
 {#- The inputs of the inequality lens per year and province: each resource as a total (health
-    expenditure as per-capita yuan x population, in 10,000 yuan), the population of the
+    expenditure as int_province_per_capita's per-capita yuan x population, in 10,000 yuan), the population of the
     per-capita basis (var medres_population_basis), the land area and the two regional
     divisions; plus the per-capita indicators whose dispersion is reported. -#}
 with per_capita as (
@@ -21,7 +21,7 @@ select
     totals.beds_10k,
     totals.health_technicians_10k,
     totals.health_personnel_10k,
-    per_capita.health_expenditure_per_capita_yuan * per_capita.population_10k as health_expenditure_10k_yuan,
+    per_capita.health_expenditure_10k_yuan,
     per_capita.beds_per_1000,
     per_capita.institutions_per_10k,
     per_capita.health_workforce_per_1000,

@@ -16,8 +16,9 @@ also part of ``make report``) reads the published marts only (``<published>/parq
 No charting library, CDN, web font or network request: opening ``index.html`` from disk works
 (see docs/explorer.md for why no library). Derived numbers, all from the marts:
 
-* the national line of the trend chart is the ratio of sums Σ numerator / Σ population
-  (:func:`medres.figures.regional_per_capita`), not a mean of provincial ratios;
+* the national line of the trend chart is the ratio of sums Σ numerator / Σ population of
+  ``fct_area_per_capita`` (:func:`medres.figures.regional_per_capita`), not a mean of provincial
+  ratios;
 * a province's contribution to the Theil T index of a resource is its term sᵢ ln(sᵢ/pᵢ) (resource
   and population shares of ``fct_province_agglomeration``) as a percentage of their sum, the total
   Theil T of ``fct_inequality_theil``;
@@ -59,10 +60,11 @@ from medres.publish import write_atomically
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "explorer"
 STATIC_FILES = ("explorer.js", "explorer.css")
-#: The marts the explorer reads.
+#: The marts the explorer reads: the depends_on of the exposure medres_explorer
+#: (models/marts/_exposures.yml; python_tests/test_lineage.py keeps them equal).
 EXPLORER_MARTS = (
-    "dim_provinces", "dim_years", "dim_build_settings", "fct_province_per_capita",
-    "fct_province_rsr", "fct_province_quality_scores", "fct_province_agglomeration",
+    "dim_province_names", "dim_years", "dim_build_settings", "fct_area_per_capita",
+    "fct_province_per_capita", "fct_province_rsr", "fct_province_quality_scores", "fct_province_agglomeration",
     "fct_inequality_theil", "fct_inequality_theil_groups", "fct_lorenz_curves",
     "fct_inequality_gini", "fct_city_per_capita", "fct_city_inequality_theil_cities",
 )
@@ -200,10 +202,7 @@ def city_rows(marts: Marts) -> pd.DataFrame:
 def explorer_data(marts: Marts) -> dict:
     """Everything the page shows, JSON-ready."""
     marts.require(EXPLORER_MARTS)
-    provinces = province_regions(marts)
-    names = marts("dim_provinces").sort_values("year").drop_duplicates("region_code", keep="last")
-    provinces = provinces.merge(names[["region_code", "province_zh"]], on="region_code")
-    provinces = provinces.sort_values("region_code").reset_index(drop=True)
+    provinces = province_regions(marts).sort_values("region_code").reset_index(drop=True)
     codes = provinces["region_code"].astype(str).tolist()
     years = sorted(int(y) for y in marts("dim_years")["year"])
 

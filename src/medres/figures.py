@@ -49,9 +49,9 @@ from matplotlib.path import Path as MplPath
 
 from medres.publish import write_atomically
 
-#: The project files the figures and the report read besides the marts (the province boundaries,
-#: the study's printed tables) belong to the project, not to the installed package: they are found
-#: in the project directory, the current directory or the one this variable names.
+#: The project file the figures read besides the marts (the province boundaries) belongs to the
+#: project, not to the installed package: it is found in the project directory, the current
+#: directory or the one this variable names.
 PROJECT_DIR_VARIABLE = "MEDRES_PROJECT_DIR"
 GEOJSON = Path("assets") / "geo" / "china_provinces.geojson"
 
@@ -85,14 +85,14 @@ FIGURE_MARTS: dict[str, tuple[str, ...]] = {
     "map_quality_score": ("fct_province_quality_scores", "dim_build_settings"),
     "map_cluster_group": ("fct_province_clusters", "dim_build_settings"),
     "per_capita_indicators": ("fct_province_per_capita", "dim_years", "dim_build_settings"),
-    "trend_per_capita": ("fct_province_per_capita", "dim_provinces", "dim_build_settings"),
+    "trend_per_capita": ("fct_area_per_capita", "dim_build_settings"),
     "trend_rsr_grades": ("fct_province_rsr", "fct_rsr_evaluations", "fct_rsr_grade_thresholds",
-                         "dim_provinces", "dim_build_settings"),
+                         "dim_province_names", "dim_build_settings"),
     "trend_quality_scores": ("fct_province_quality_scores", "dim_build_settings"),
     "lorenz_curves": ("fct_lorenz_curves", "fct_inequality_gini", "dim_build_settings"),
     "theil_over_years": ("fct_inequality_theil", "fct_inequality_jackknife", "dim_build_settings"),
     "gini_over_years": ("fct_inequality_jackknife", "dim_build_settings"),
-    "agglomeration": ("fct_province_agglomeration", "dim_provinces", "dim_build_settings"),
+    "agglomeration": ("fct_province_agglomeration", "dim_province_names", "dim_build_settings"),
     "city_within_province_share": ("fct_city_inequality_theil", "fct_city_inequality_gini"),
     "heat_measures": ("fct_heat_measures", "dim_build_settings"),
     "map_lisa_clusters": ("fct_spatial_lisa", "fct_spatial_moran", "dim_build_settings"),
@@ -263,34 +263,28 @@ def settings_line(marts: Marts, figure: str) -> str:
 
 
 def province_regions(marts: Marts) -> pd.DataFrame:
-    """region_code → province_en, region_3, region_4 from the latest code list of dim_provinces
-    (province codes have not changed over the panel)."""
-    provinces = marts("dim_provinces").sort_values("year")
-    return provinces.drop_duplicates("region_code", keep="last")[
-        ["region_code", "province_en", "region_3", "region_4"]].reset_index(drop=True)
+    """region_code → province_zh, province_en, region_3, region_4 (``dim_province_names``: one row
+    per code, from the most recent code list)."""
+    return marts("dim_province_names")
 
 
 def regional_per_capita(marts: Marts) -> pd.DataFrame:
-    """Per-capita indicators by year for the 31 provinces together and for each region_3, as
-    ratios of sums: Σ numerator / Σ population, the numerator recovered per province as
-    indicator × population_10k (so the factor 1,000 or 10,000 cancels). Not means of provincial
-    ratios. Long: year, area, indicator_column, value, provinces (how many had a value)."""
-    per_capita = marts("fct_province_per_capita").merge(
-        province_regions(marts)[["region_code", "region_3"]], on="region_code", how="left")
+    """Per-capita indicators by year for the 31 provinces together (:data:`NATIONAL`) and for each
+    region_3, as ``fct_area_per_capita`` holds them (ratios of sums: Σ numerator / Σ population,
+    not means of provincial ratios). Long: year, area, indicator_column, value, provinces (how
+    many had a value); an indicator without a value in a year has no row."""
+    areas = marts("fct_area_per_capita")
+    areas = areas[areas["division"].isin(["national", "region_3"])].assign(
+        area=lambda frame: frame["area"].where(frame["division"] != "national", NATIONAL))
     rows = []
     for column, _ in PER_CAPITA_COLUMNS:
-        valid = per_capita[per_capita[column].notna()].copy()
-        valid["numerator"] = valid[column] * valid["population_10k"]
-        for area, frame in [(NATIONAL, valid), *[(r, valid[valid["region_3"] == r])
-                                                  for r in REGIONS_3]]:
-            sums = frame.groupby("year").agg(numerator=("numerator", "sum"),
-                                             population=("population_10k", "sum"),
-                                             provinces=("region_code", "nunique"))
-            for year, row in sums.iterrows():
-                rows.append({"year": int(year), "area": area, "indicator_column": column,
-                             "value": row["numerator"] / row["population"],
-                             "provinces": int(row["provinces"])})
-    return pd.DataFrame(rows, columns=["year", "area", "indicator_column", "value", "provinces"])
+        provinces = ("provinces_with_health_expenditure"
+                     if column == "health_expenditure_per_capita_yuan" else "provinces")
+        valid = areas[areas[column].notna()]
+        rows.append(pd.DataFrame({"year": valid["year"].astype(int), "area": valid["area"],
+                                  "indicator_column": column, "value": valid[column],
+                                  "provinces": valid[provinces].astype(int)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def indicator_set_label(indicator_set: str) -> str:
@@ -779,7 +773,7 @@ def trend_per_capita_figure(marts: Marts, out: Path) -> FigureResult:
     only = "; ".join(
         f"{t.split(' ')[0]} only for {int(trend.loc[trend['indicator_column'] == c, 'year'].iloc[0])}"
         for c, t in single)
-    _credit(fig, "Source: medres fct_province_per_capita; regions: dim_provinces.region_3. Each "
+    _credit(fig, "Source: medres fct_area_per_capita (national and region_3 rows). Each "
                  "value is a ratio of sums (e.g. Σ beds / Σ population), not a mean of provincial "
                  f"ratios. {only + '. ' if only else ''}{settings_line(marts, 'trend_per_capita')}")
     return FigureResult("trend_per_capita", "Per-capita indicators by year",

@@ -3,7 +3,8 @@ tables beside medres's values and its errata, and the settings and provenance la
 
 ``python -m medres.report --published published --out reports`` draws the figures
 (:mod:`medres.figures`) into ``<out>/figures/`` and writes ``<out>/index.html``. It reads the
-published marts and the study's printed tables (:func:`medres.study.load_study_tables`). The page
+published marts only (:data:`MARTS_READ`), the study's printed tables included (the marts of
+:data:`medres.study.STUDY_TABLES`, loaded by :func:`medres.study.load_study_tables`). The page
 is static and self-contained apart from its own figure files: no script, no CDN, no web font, so
 it works offline.
 
@@ -45,8 +46,8 @@ from medres.figures import Marts, MissingMartError
 from medres.publish import write_atomically
 from medres.study import (
     COMPARISON_SETTINGS,
-    REFERENCE,
     STUDY,
+    STUDY_TABLES,
     STUDY_YEAR,
     TOTAL_COLUMNS,
     differs,
@@ -61,8 +62,11 @@ DIFF_MARK = "≠"
 NO_BOUND = "none (−∞)"
 #: A setting absent from dim_build_settings (a build older than the mart).
 UNRECORDED = object()
+#: The marts the report's own sections read (the figures' are figures.FIGURE_MARTS).
 REPORT_MARTS = (
-    "dim_build_settings", "dim_provinces", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
+    *STUDY_TABLES.values(),
+    "dim_build_settings", "dim_province_names", "dim_years", "fct_area_per_capita",
+    "fct_province_per_capita", "fct_province_indicator_ranks",
     "fct_rsr_evaluations", "fct_cluster_profile_means", "fct_province_rsr", "fct_rsr_regression",
     "fct_rsr_grade_thresholds", "fct_province_clusters", "fct_cluster_agglomeration",
     "fct_cluster_dendrogram_leaves", "fct_cluster_profiles", "fct_cluster_diagnostics",
@@ -73,6 +77,11 @@ REPORT_MARTS = (
     "fct_rsr_grade_robustness", "fct_rsr_fit_diagnostics", "fct_heat_measures", "fct_spatial_moran",
     "fct_spatial_lisa", "fct_plan_targets", "fct_target_projections",
 )
+#: Every mart the report reads, its figures' included: the depends_on of the exposure
+#: medres_report (models/marts/_exposures.yml; python_tests/test_lineage.py keeps the three equal,
+#: and every mart name in this module and medres.figures inside this set).
+MARTS_READ = tuple(sorted({*REPORT_MARTS, *(name for names in figures.FIGURE_MARTS.values()
+                                             for name in names)}))
 
 
 def fmt(value: object, decimals: int | None = None) -> str:
@@ -539,11 +548,11 @@ def trend_per_capita_table(context: Context) -> Table:
     years = sorted(trend["year"].unique())
     table = Table("trend-per-capita",
                   "Per-capita indicators by year: Σ numerator / Σ population of the 31 provinces "
-                  "and of each region (fct_province_per_capita, dim_provinces.region_3)",
+                  "and of each region_3 region (fct_area_per_capita)",
                   ["Indicator", "Area", *[str(y) for y in years]],
-                  note="Ratios of sums, not means of the provincial ratios: each province's "
-                       "numerator is recovered as indicator × population_10k. '–' = no sourced "
-                       "value that year (R4 is sourced for 2020 only).")
+                  note="Ratios of sums, not means of the provincial ratios (R4: Σ total health "
+                       "expenditure / Σ population of the provinces with a value). '–' = no "
+                       "sourced value that year (R4 is sourced for 2020 only).")
     for column, label in figures.PER_CAPITA_COLUMNS:
         rows = trend[trend["indicator_column"] == column]
         decimals = 0 if column == "health_expenditure_per_capita_yuan" else 2
@@ -1316,7 +1325,7 @@ def errata_section(context: Context) -> dict:
 
 
 def settings_section(context: Context) -> dict:
-    return {"settings": settings_table(context), "study": STUDY, "reference": REFERENCE.as_posix(),
+    return {"settings": settings_table(context), "study": STUDY,
             "year": context.year, "first": context.years[0], "last": context.years[-1]}
 
 
@@ -1400,15 +1409,14 @@ def render(context: Context) -> str:
         grade_colours=grade_colours(context), geo_credit=figures.GEO_CREDIT)
 
 
-def build(published: Path, out: Path, reference: Path | None = None,
-          year: int | None = None, project_dir: Path | None = None) -> Path:
+def build(published: Path, out: Path, year: int | None = None,
+          project_dir: Path | None = None) -> Path:
     """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path.
-    ``reference``: the study's transcribed tables, ``project_dir``: where dbt_project.yml (the
-    study's settings) is; both default to the project directory (figures.project_file)."""
+    ``project_dir``: where dbt_project.yml (the study's settings) is; defaults to the project
+    directory (figures.project_file)."""
     marts = Marts(published)
-    marts.require(REPORT_MARTS)
-    tables = load_study_tables(
-        figures.project_file(REFERENCE, "--reference") if reference is None else reference)
+    marts.require(MARTS_READ)
+    tables = load_study_tables(marts)
     if project_dir is None:
         project_dir = figures.project_file(Path("dbt_project.yml"), "--project-dir").parent
     if year is None:
@@ -1425,16 +1433,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=Path("published"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
-    parser.add_argument("--reference", type=Path, default=None,
-                        help=f"the study's transcribed tables (default: {REFERENCE} of the project directory)")
     parser.add_argument("--project-dir", type=Path, default=None,
                         help="the project directory whose dbt_project.yml holds the study's settings "
                              "(default: $MEDRES_PROJECT_DIR, else the current directory)")
     arguments = parser.parse_args(argv)
     # The report year is the build's var medres_year (dim_years.is_report_year): one way to set it.
     try:
-        target = build(arguments.published, arguments.out, arguments.reference,
-                       project_dir=arguments.project_dir)
+        target = build(arguments.published, arguments.out, project_dir=arguments.project_dir)
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2

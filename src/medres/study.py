@@ -4,8 +4,9 @@
   vars) the printed values depend on. The study's values of those settings are the defaults of
   ``dbt_project.yml`` (its ``vars:``; "defaults are the study's choices"), the one place they are
   written: :func:`study_settings` reads them from there.
-* :func:`load_study_tables` is the one function that loads the transcription of the study's
-  printed tables (``reference/study_2020/``, see its README); everything else receives its result.
+* :func:`load_study_tables` is the one function that loads the study's printed tables: the
+  transcriptions in ``seeds/study/`` (provenance and OCR repairs in ``seeds/SOURCES.md``), which
+  dbt publishes as the marts :data:`STUDY_TABLES`; everything else receives its result.
 * :func:`differs` is the comparison rule: a value differs from a printed one when it does not
   round to it at the printed precision.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -23,16 +25,14 @@ STUDY = ("Yao, Yu, Zhang: Whether the Distribution of Medical Resources among Pr
          "Balanced, Int. J. Frontiers in Medicine 5(5), 2023 (data year 2020)")
 #: The data year of the study: its printed tables are compared with medres's values of this year.
 STUDY_YEAR = 2020
-#: The transcription of the study's printed tables, relative to the project directory.
-REFERENCE = Path("reference") / "study_2020"
-#: The printed tables: key → file in :data:`REFERENCE`.
-STUDY_TABLE_FILES = {
-    "table1": "table1_groups.csv",
-    "totals": "tables2_6_totals.csv",
-    "table8": "table8_rsr_ranks.csv",
-    "table9": "table9_regression.csv",
-    "table10": "table10_thresholds.csv",
-    "table11": "table11_grades.csv",
+#: The printed tables: key → the published mart holding its transcription.
+STUDY_TABLES = {
+    "table1": "study_2020_table1_groups",
+    "totals": "study_2020_tables2_6_totals",
+    "table8": "study_2020_table8_rsr_ranks",
+    "table9": "study_2020_table9_regression",
+    "table10": "study_2020_table10_thresholds",
+    "table11": "study_2020_table11_grades",
 }
 #: Tables 2–6's columns: column, label, printed decimals.
 TOTAL_COLUMNS = [
@@ -69,16 +69,12 @@ def study_settings(project_dir: Path) -> dict[str, object]:
     return {name: defaults[name] for name in names}
 
 
-def load_study_tables(reference: Path) -> dict[str, pd.DataFrame]:
-    """The study's printed tables, keyed as :data:`STUDY_TABLE_FILES`, from the transcription in
-    ``reference``. The one loader: the report and the errata only see its result."""
-    missing = [name for name in STUDY_TABLE_FILES.values() if not (reference / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"study transcription missing in {reference}: {missing}")
-    # Table 9 keeps its printed text so that its precision (0.990 has three decimals) survives.
-    dtypes = {"table9": {"printed_value": str}}
-    return {key: pd.read_csv(reference / name, dtype=dtypes.get(key))
-            for key, name in STUDY_TABLE_FILES.items()}
+def load_study_tables(marts: Callable[[str], pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The study's printed tables, keyed as :data:`STUDY_TABLES`, in their printed row order, from
+    the published marts (``marts(name)`` returns one, as :class:`medres.figures.Marts` does). The
+    one loader: the report and the errata only see its result."""
+    return {key: marts(name).sort_values("printed_row").reset_index(drop=True)
+            for key, name in STUDY_TABLES.items()}
 
 
 def printed_rank_rsr(table8: pd.DataFrame) -> pd.Series:
