@@ -1202,9 +1202,8 @@ HEAT_TABLE_MEASURES = ("D", "R", "BGSD", "COV", "MDMW", "IDISW", "TI", "MLD", "P
 
 
 def province_names(context: Context) -> pd.Series:
-    """province_en by region_code (dim_provinces)."""
-    provinces = context.marts("dim_provinces").drop_duplicates("region_code")
-    return provinces.set_index("region_code")["province_en"]
+    """province_en by region_code (dim_province_names: the latest name of each code)."""
+    return context.marts("dim_province_names").set_index("region_code")["province_en"]
 
 
 def heat_table(context: Context) -> Table:
