@@ -65,8 +65,8 @@ def test_real_build_passes_and_writes_data_docs(build, manifest, tmp_path, capsy
     with duckdb.connect(str(build.published / "medres.duckdb"), read_only=True) as connection:
         published = {name for (name,) in connection.execute(
             "select table_name from duckdb_tables()").fetchall()}
-    assert published == set(marts) and len(marts) == 43
-    assert "43 marts validated" in output and "0 failed expectation(s)" in output
+    assert published == set(marts)
+    assert f"{len(marts)} marts validated" in output and "0 failed expectation(s)" in output
     assert f"ok   {CATALOG}: 4/4 expectations" in output and f"ok   {COPIES}: 3/3" in output
 
 
@@ -90,7 +90,7 @@ def test_the_suites_are_the_manifest(manifest):
     assert rsr.keys == [["year", "region_code"]] and rsr.not_null == ["year", "region_code"]
     assert list(rsr.columns)[:3] == ["year", "region_code", "province_zh"]
     suites = expectations.suites(marts, {t: t and t.upper() for t in
-                                         ("integer", "varchar", "double", "boolean", "bigint")},
+                                         ("integer", "varchar", "double", "boolean", "bigint", "date")},
                                  warehouse=True)
     ordered, unique, *not_null = suites["fct_province_rsr"]
     assert ordered.column_list == list(rsr.columns)
