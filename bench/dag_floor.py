@@ -119,6 +119,8 @@ def generate(manifest: dict, project: Path, destination: Path) -> Path:
         arguments = {key: value for key, value in metadata["kwargs"].items()
                      if key not in ("model", "column_name")}
         test: dict = {"arguments": arguments} if arguments else {}
+        if not node["name"].startswith(f"{metadata['name']}_"):  # a test given its own name
+            test["name"] = node["name"]
         config = {key: node["config"].get(key) for key in TEST_CONFIG_KEPT
                   if node["config"].get(key) != TEST_CONFIG_DEFAULTS[key]}
         if config:

@@ -289,25 +289,25 @@ CASES = [
     # --- City panel. ---
     Case("city name not the one its code stands for (苏州 for 苏州市)", CITIES,
          replace("2015,320500,320000,苏州市,", "2015,320500,320000,苏州,"),
-         (f"{CITIES}, row 3236 (year 2015, city_code 320500), column city_zh: '苏州' does not match "
-          f"city_code 320500, which {CITY_NAMES} row 81 names '苏州市'",)),
+         (f"{CITIES}, row 4327 (year 2015, city_code 320500), column city_zh: '苏州' does not match "
+          f"city_code 320500, which {CITY_NAMES} row 86 names '苏州市'",)),
     Case("city code outside its province", CITIES,
          replace("2015,320500,320000,苏州市,", "2015,320500,330000,苏州市,"),
-         (f"{CITIES}, row 3236 (year 2015, city_code 320500), columns city_code, province_code: '320500' "
+         (f"{CITIES}, row 4327 (year 2015, city_code 320500), columns city_code, province_code: '320500' "
           "starts with 32, but province_code 330000 starts with 33; the first 2 digits of a GB/T 2260 "
           "code are its province's",)),
     Case("city beds with an extra digit (扬州 2018 17119 -> 171190)", CITIES,
          replace("2018,321000,320000,扬州市,17119,", "2018,321000,320000,扬州市,171190,"),
-         (f"{CITIES}, row 4127 (year 2018, city_code 321000), column beds: beds 171190 / population_10k "
+         (f"{CITIES}, row 5218 (year 2018, city_code 321000), column beds: beds 171190 / population_10k "
           "459 gives 37.2963 beds per 1,000 people, outside the plausible range 0.4 to 20",
-          f"{CITIES}, row 4127 (year 2018, city_code 321000), column beds: 171190 in year 2018 is 10.5283 "
-          "times 16260 in year 2017 (row 3829); a change by more than a factor of 3 either way",
+          f"{CITIES}, row 5218 (year 2018, city_code 321000), column beds: 171190 in year 2018 is 10.5283 "
+          "times 16260 in year 2017 (row 4920); a change by more than a factor of 3 either way",
           f"add the row 2018,321000,<city_zh>,beds,<source_cell>,<printed_value>,<action>,<reason> to "
           f"{CITY_EXCEPTIONS}")),
     Case("city doctors with a lost digit (扬州 2019 12557 -> 1255)", CITIES,
          replace("2019,321000,320000,扬州市,17788,12557,", "2019,321000,320000,扬州市,17788,1255,"),
-         (f"{CITIES}, row 4424 (year 2019, city_code 321000), column doctors: 1255 in year 2019 is "
-          "1/8.93147 of 11209 in year 2018 (row 4127)",)),
+         (f"{CITIES}, row 5515 (year 2019, city_code 321000), column doctors: 1255 in year 2019 is "
+          "1/8.93147 of 11209 in year 2018 (row 5218)",)),
 
     # --- Fudan identities and completeness. ---
     Case("hospital assigned to another province (华西 to 重庆)", HOSPITALS,

@@ -222,8 +222,8 @@ def test_dbt_docs_render_in_chromium(page, serve, dbt_docs, images):
         "Array.from(document.querySelectorAll('table')).map(t => t.rows.length)"
     )
     assert columns and max(columns) >= 20  # the column table of fct_province_rsr
-    images = page.evaluate("Array.from(document.images).map(i => [i.src, i.naturalWidth])")
-    assert all(width > 0 for _, width in images), images
+    loaded = page.evaluate("Array.from(document.images).map(i => [i.src, i.naturalWidth])")
+    assert all(width > 0 for _, width in loaded), loaded
     # dbt-docs itself requests two un-interpolated template URLs (an Angular img src before
     # compilation and a webpack favicon placeholder) that 404 on any server; nothing else may fail.
     known = ("%7B%7B%20getIcon(", "$%7Brequire('./assets/favicons/favicon.ico')%7D")

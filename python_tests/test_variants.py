@@ -88,7 +88,7 @@ def make_build(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     project = copy_project(tmp_path_factory.mktemp("variants") / "project")
     built = make(project, "build", MAKE_VARS)
     assert built.returncode == 0, f"make build VARS=... failed:\n{built.stdout[-6000:]}"
-    for step in ("1/3 checking the seed CSVs", "2/3 dbt build", "3/3 publishing"):
+    for step in ("1/3 checking the seed CSVs", "2/3 dbt build", "3/3 then publishing"):
         assert f"medres: {step}" in built.stdout
     return project
 

@@ -286,6 +286,9 @@ def heat_panel(
         group = group[(group["estimate"] > 0) & (group["population"] > 0)]
         if len(group) < 3:
             continue
+        # A SQL relation has no row order and the float sums depend on it: subgroups in id order,
+        # so two builds of the same input give the same measures.
+        group = group.sort_values("unit_code", kind="stable")
         favourable = bool(group["favourable"].iloc[0])
         scale = float(group["scale"].iloc[0])
         ref = references.get(level)

@@ -96,9 +96,10 @@ def projection_panel(per_capita: pd.DataFrame, targets: pd.DataFrame, settings: 
         if column not in per_capita.columns:
             raise InputError(f"target {target.target_id}: column {column!r} is not in the per-capita frame")
         for region, group in per_capita.dropna(subset=[column]).groupby("region_code", sort=True):
+            group = group.sort_values("year", kind="stable")  # the fit's sums in one order
             if group["year"].nunique() < MIN_TREND_YEARS:
                 # e.g. the census population basis: one year, no trend to read
-                latest = group.sort_values("year").iloc[-1]
+                latest = group.iloc[-1]
                 rows.append({"region_code": str(region), "target_id": target.target_id,
                              "latest_year": int(latest["year"]), "latest_value": float(latest[column]),
                              "target_value": float(target.target_value),
