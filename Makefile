@@ -83,8 +83,8 @@ test: build validate report  ## everything: build, great-expectations, report, t
 	scripts/install_chromium.sh
 	$(READ_THIS_BUILD) $(BIN)/python -m pytest
 
-test-fast: build  ## the inner loop: one build, then the tests that only read it (no copies, browser or variants)
-	$(READ_THIS_BUILD) $(BIN)/python -m pytest -m "not slow" -q
+test-fast: build  ## the inner loop: one build (its dbt data and unit tests run inside it) and the package's unit tests
+	$(BIN)/python -m pytest -m "not slow and not reads_build" -q
 
 lint: venv       ## ruff (Python; rules in ruff.toml) and sqlfluff with the dbt templater (SQL; rules in .sqlfluff)
 	$(BIN)/ruff check src python_tests bench scripts models

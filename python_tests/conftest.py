@@ -160,13 +160,18 @@ def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
 
 
 #: What `make test-fast` leaves out: tests that build copies of their own (variants, bad inputs,
-#: rebuilds), start a browser, or install other DuckDB versions. The rest reads the one build.
+#: rebuilds), start a browser or install other DuckDB versions (marker ``slow``), and the tests
+#: that read a build's published marts or warehouse (marker ``reads_build``). It keeps one build
+#: (whose dbt data and unit tests run inside it) and the unit tests of the package.
 REBUILDING_FIXTURES = frozenset({"built_project", "make_build", "ci_build", "custom_build", "three_grades"})
-SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars"})
+SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars", "test_explorer"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
         module = getattr(getattr(item, "module", None), "__name__", "")  # doctests have none
-        if REBUILDING_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
+        if REBUILDING_FIXTURES & fixtures or module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if "shared_built_project" in fixtures or item.path.suffix == ".md":
+            item.add_marker(pytest.mark.reads_build)
