@@ -167,8 +167,8 @@ def scored_units(
     frame: pd.DataFrame, group_column: str, id_column: str, indicators: list[Mapping[str, Any]],
     weighting: str,
 ) -> pd.DataFrame:
-    """Steps 1-2 of the RSR method (:func:`medres.rsr.rank_indicators`,
-    :func:`medres.rsr.rank_sum_ratio`) per group, for a lens without an SQL ranking (the cities).
+    """Steps 1-2 of the RSR method (:func:`medres.rsr.score`) per group, for a lens without an SQL
+    ranking (the cities).
 
     ``frame`` holds one column per indicator (``indicators``: list of {name, direction, weight});
     ``weighting``: "configured" (the weights given) or "entropy". Units missing any indicator
@@ -187,16 +187,11 @@ def scored_units(
     def score(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
         positive = [i["name"] for i in indicators if i["direction"] == "positive"]
         negative = [i["name"] for i in indicators if i["direction"] == "negative"]
-        weights, label = rsr.resolve_weights(
-            ordered, positive, negative,
+        units, _, label = rsr.score(
+            ordered, id_column, positive, negative,
             "entropy" if weighting == "entropy"
             else {i["name"]: float(i.get("weight", 1)) for i in indicators})
-        ranks = rsr.rank_indicators(ordered, id_column, positive, negative)
-        rank_columns = [rsr.rank_column(name) for name in [*positive, *negative]]
-        scores = ranks[[id_column]].assign(
-            rsr=rsr.rank_sum_ratio(ranks[rank_columns]),
-            wrsr=rsr.rank_sum_ratio(
-                ranks[rank_columns], {rsr.rank_column(c): w for c, w in weights.items()}),
+        scores = units[[id_column, "rsr", "wrsr"]].assign(
             indicator_set=",".join(names), indicator_count=len(names), weighting=label)
         return {"scores": scores}
 

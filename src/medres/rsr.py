@@ -503,6 +503,32 @@ def grade(
     return Grading(units=units, regression=regression, thresholds=thresholds)
 
 
+def score(
+    frame: pd.DataFrame,
+    id_column: str,
+    positive: Sequence[str],
+    negative: Sequence[str] = (),
+    weights: Mapping[str, float] | str | None = None,
+) -> tuple[pd.DataFrame, pd.Series, str]:
+    """Steps 1-2 of the method: each unit's ranks, ``rsr`` and ``wrsr`` (WRSR = RSR with equal
+    weights), the normalised weights and the weighting's name (see :func:`evaluate`)."""
+    positive, negative = _check_indicator_lists(positive, negative)
+    indicators = [*positive, *negative]
+    clean = validate_frame(frame, id_column, indicators)
+    indicator_weights, weighting = resolve_weights(clean, positive, negative, weights)
+    units = rank_indicators(clean, id_column, positive, negative)
+    rank_columns = [rank_column(c) for c in indicators]
+    units["rsr"] = rank_sum_ratio(units[rank_columns])
+    units["wrsr"] = (
+        units["rsr"]
+        if weighting == "equal"
+        else rank_sum_ratio(
+            units[rank_columns], {rank_column(c): w for c, w in indicator_weights.items()}
+        )
+    )
+    return units, indicator_weights, weighting
+
+
 def evaluate(
     frame: pd.DataFrame,
     id_column: str,
@@ -526,21 +552,7 @@ def evaluate(
     The grading parameters are checked by :func:`grade`.
     """
     positive, negative = _check_indicator_lists(positive, negative)
-    indicators = [*positive, *negative]
-    clean = validate_frame(frame, id_column, indicators)
-    indicator_weights, weighting = resolve_weights(clean, positive, negative, weights)
-
-    ranks = rank_indicators(clean, id_column, positive, negative)
-    rank_columns = [rank_column(c) for c in indicators]
-    units = ranks.copy()
-    units["rsr"] = rank_sum_ratio(ranks[rank_columns])
-    units["wrsr"] = (
-        units["rsr"]
-        if weighting == "equal"
-        else rank_sum_ratio(
-            ranks[rank_columns], {rank_column(c): w for c, w in indicator_weights.items()}
-        )
-    )
+    units, indicator_weights, weighting = score(frame, id_column, positive, negative, weights)
     graded = grade(units, grades=grades, fit_rows=fit_rows, grade_on=grade_on, alpha=alpha,
                    force=force)
 
