@@ -219,7 +219,7 @@ def theil(
     """
     group_columns = _column_list("group_columns", group_columns)
     forms = _check_forms(forms)
-    clean = _theil_input(frame, id_column, resource, population, group_columns, forms)
+    clean = theil_input(frame, id_column, resource, population, group_columns, forms)
     components, groups = [], []
     for grouping in group_columns or [None]:
         levels = [] if grouping is None else [grouping]
@@ -280,7 +280,7 @@ def theil_nested(
     if not levels:
         raise InputError("theil_nested needs at least one level")
     forms = _check_forms(forms)
-    clean = _theil_input(frame, id_column, resource, population, levels, forms)
+    clean = theil_input(frame, id_column, resource, population, levels, forms)
     _check_nesting(clean, id_column, levels)
     components, groups, units = [], [], []
     for form in forms:
@@ -408,7 +408,7 @@ def _plogq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _theil_input(
+def theil_input(
     frame: pd.DataFrame,
     id_column: str,
     resource: str,
@@ -416,6 +416,9 @@ def _theil_input(
     group_columns: list[str],
     forms: list[str],
 ) -> pd.DataFrame:
+    """The checks of :func:`theil`'s input (ids, complete numbers, positive population, some
+    resource, no zero resource for Theil L, complete groups): the clean frame with the group
+    columns, or InputError naming the column and unit."""
     clean = _clean(frame, id_column, [resource, population], positive=[population])
     _require_some_resource(clean, resource)
     if "theil_l" in forms:

@@ -154,12 +154,31 @@ def rank_indicators(
     (positive first, then negative), one row per unit in input order.
     """
     positive, negative = _check_indicator_lists(positive, negative)
-    clean = validate_frame(frame, id_column, [*positive, *negative])
-    ranks = pd.DataFrame({id_column: clean[id_column]})
-    for column in positive:
-        ranks[rank_column(column)] = clean[column].rank(method="average", ascending=True)
-    for column in negative:
-        ranks[rank_column(column)] = clean[column].rank(method="average", ascending=False)
+    indicators = [*positive, *negative]
+    clean = validate_frame(frame, id_column, indicators)
+    ranks = indicator_ranks(clean[indicators].to_numpy(), [True] * len(positive) + [False] * len(negative))
+    return pd.DataFrame({id_column: clean[id_column],
+                         **{rank_column(c): ranks[:, j] for j, c in enumerate(indicators)}})
+
+
+def indicator_ranks(values: np.ndarray, larger_is_better: Sequence[bool]) -> np.ndarray:
+    """Step 1 on an array: the average ranks of each column of ``values`` (units × indicators),
+    ascending where ``larger_is_better`` (positive indicator), descending elsewhere."""
+    return np.column_stack([_average_ranks(values[:, j] if ascending else -values[:, j])
+                            for j, ascending in enumerate(larger_is_better)])
+
+
+def _average_ranks(column: np.ndarray) -> np.ndarray:
+    """Ascending ranks 1 … n; tied values share the mean of the positions they occupy (as
+    ``pandas.Series.rank(method="average")``)."""
+    order = np.argsort(column, kind="stable")
+    ordered = column[order]
+    starts_group = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    group = np.cumsum(starts_group) - 1
+    first = np.flatnonzero(starts_group)
+    last = np.concatenate([first[1:], [len(column)]])
+    ranks = np.empty(len(column))
+    ranks[order] = ((first + 1 + last) / 2)[group]
     return ranks
 
 
@@ -172,15 +191,21 @@ def rank_sum_ratio(ranks: pd.DataFrame, weights: Mapping[str, float] | None = No
     ``weights`` mapping each column of ``ranks`` to a non-negative weight:
     ``WRSR_i = Σ_j w_j·R_ij / n`` after normalising the weights to sum 1.
     """
-    unit_count, indicator_count = ranks.shape
-    if indicator_count == 0 or unit_count == 0:
+    if ranks.shape[0] == 0 or ranks.shape[1] == 0:
         raise InputError("rank_sum_ratio needs at least one unit and one rank column")
+    normalised = None if weights is None else \
+        _normalise_weights(weights, list(ranks.columns)).to_numpy()
+    return pd.Series(rank_sum_ratios(ranks.to_numpy(dtype=float), normalised), index=ranks.index)
+
+
+def rank_sum_ratios(ranks: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Step 2 on an array of ranks (units × indicators): RSR (``weights=None``) or WRSR with
+    ``weights`` that already sum to 1, rounded to 12 decimals so equal weighted sums tie."""
+    unit_count, indicator_count = ranks.shape
     if weights is None:
         # Summing the ranks first keeps RSR exact for ties (rank sums are multiples of 1/2).
         return ranks.sum(axis=1) / (indicator_count * unit_count)
-    normalised = _normalise_weights(weights, list(ranks.columns))
-    weighted = ranks.mul(normalised, axis=1).sum(axis=1) / unit_count
-    return weighted.round(_TIE_DECIMALS)
+    return np.round((ranks * weights).sum(axis=1) / unit_count, _TIE_DECIMALS)
 
 
 def entropy_weights(
@@ -198,27 +223,32 @@ def entropy_weights(
     unknown = [c for c in [*positive, *negative] if c not in frame.columns]
     if unknown:
         raise InputError(f"entropy weights: unknown column(s) {unknown}")
-    values = frame[[*positive, *negative]].astype(float)
+    indicators = [*positive, *negative]
+    weights = entropy_weight_values(frame[indicators].to_numpy(dtype=float),
+                                    [True] * len(positive) + [False] * len(negative), indicators)
+    return pd.Series(weights, index=indicators, name="weight")
+
+
+def entropy_weight_values(values: np.ndarray, larger_is_better: Sequence[bool],
+                          names: Sequence[str]) -> np.ndarray:
+    """:func:`entropy_weights` on an array (units × indicators); ``names`` label the columns in
+    the error raised for a constant indicator."""
     unit_count = len(values)
     if unit_count < 2:
         raise InputError(f"entropy weights need at least 2 units, got {unit_count}")
-    spread = values.max() - values.min()
-    constant = spread.index[spread == 0].tolist()
+    low, high = values.min(axis=0), values.max(axis=0)
+    spread = high - low
+    constant = [name for name, width in zip(names, spread) if width == 0]
     if constant:
         raise InputError(
             f"entropy weights are undefined for constant indicator(s) {constant}: "
             "every unit has the same value, so max − min = 0"
         )
-    normalised = pd.DataFrame(index=values.index)
-    for column in positive:
-        normalised[column] = (values[column] - values[column].min()) / spread[column]
-    for column in negative:
-        normalised[column] = (values[column].max() - values[column]) / spread[column]
-    shares = normalised / normalised.sum()
-    plogp = shares * np.log(shares.where(shares > 0, 1.0))  # log(1) = 0 realises 0·ln0 = 0
-    entropy = -plogp.sum() / math.log(unit_count)
-    divergence = 1.0 - entropy
-    return (divergence / divergence.sum()).rename("weight")
+    normalised = np.where(np.asarray(larger_is_better), values - low, high - values) / spread
+    shares = normalised / normalised.sum(axis=0)
+    plogp = shares * np.log(np.where(shares > 0, shares, 1.0))  # log(1) = 0 realises 0·ln0 = 0
+    divergence = 1.0 + plogp.sum(axis=0) / math.log(unit_count)
+    return divergence / divergence.sum()
 
 
 def probit_table(rsr_values: Sequence[float] | pd.Series | np.ndarray) -> pd.DataFrame:
@@ -234,22 +264,27 @@ def probit_table(rsr_values: Sequence[float] | pd.Series | np.ndarray) -> pd.Dat
         raise InputError("probit_table needs a non-empty one-dimensional sequence of RSR values")
     if not np.isfinite(values).all():
         raise InputError("probit_table: RSR values must be finite")
+    return pd.DataFrame(_probit_distribution(values)[0])
+
+
+def _probit_distribution(values: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`probit_table`'s columns (one entry per distinct value, ascending) and, for each
+    value, the position of its distinct value."""
     unit_count = len(values)
-    distinct, frequency = np.unique(values, return_counts=True)
+    distinct, inverse, frequency = np.unique(values, return_inverse=True, return_counts=True)
     cumulative = np.cumsum(frequency)
     average_rank = cumulative - (frequency - 1) / 2
     percentile = average_rank / unit_count
     percentile[-1] = 1 - 1 / (4 * unit_count)
-    return pd.DataFrame(
-        {
-            "rsr": distinct,
-            "frequency": frequency,
-            "cumulative_frequency": cumulative,
-            "average_rank": average_rank,
-            "percentile": percentile,
-            "probit": 5 + special.ndtri(percentile),
-        }
-    )
+    table = {
+        "rsr": distinct,
+        "frequency": frequency,
+        "cumulative_frequency": cumulative,
+        "average_rank": average_rank,
+        "percentile": percentile,
+        "probit": 5 + special.ndtri(percentile),
+    }
+    return table, inverse
 
 
 def fit_regression(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
@@ -267,11 +302,21 @@ def fit_regression(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
     missing = [c for c in ("wrsr", "probit") if c not in units.columns]
     if missing:
         raise InputError(f"fit_regression: units frame lacks column(s) {missing}")
-    points = units[["wrsr", "probit"]]
+    x, y = _fit_points(units["probit"].to_numpy(dtype=float), units["wrsr"].to_numpy(dtype=float),
+                       fit_rows)
+    return pd.DataFrame([{"fit_rows": fit_rows, **_line_fit(x, y, fit_rows)}])
+
+
+def _fit_points(probit: np.ndarray, wrsr: np.ndarray, fit_rows: str) -> tuple[np.ndarray, np.ndarray]:
+    """The regression's points in unit order: every unit, or the first unit of each distinct value."""
     if fit_rows == "distinct":
-        points = points.drop_duplicates("wrsr")
-    x = points["probit"].to_numpy(dtype=float)
-    y = points["wrsr"].to_numpy(dtype=float)
+        first = np.sort(np.unique(wrsr, return_index=True)[1])
+        return probit[first], wrsr[first]
+    return probit, wrsr
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray, fit_rows: str) -> dict[str, float]:
+    """:func:`fit_regression`'s statistics of the points ``(x, y)``."""
     point_count = len(x)
     if point_count < 3 or np.unique(x).size < 2:
         raise InputError(
@@ -295,26 +340,21 @@ def fit_regression(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
         intercept_t = np.float64(intercept) / intercept_se
     r_squared = 1 - sse / sst
     f_statistic = float(slope_t**2)
-    return pd.DataFrame(
-        [
-            {
-                "fit_rows": fit_rows,
-                "intercept": intercept,
-                "slope": slope,
-                "intercept_se": intercept_se,
-                "slope_se": slope_se,
-                "intercept_t": float(intercept_t),
-                "slope_t": float(slope_t),
-                "intercept_p": float(2 * special.stdtr(residual_df, -abs(intercept_t))),
-                "slope_p": float(2 * special.stdtr(residual_df, -abs(slope_t))),
-                "r_squared": r_squared,
-                "adj_r_squared": 1 - (1 - r_squared) * (point_count - 1) / residual_df,
-                "f_statistic": f_statistic,
-                "f_p_value": float(special.fdtrc(1, residual_df, f_statistic)),
-                "n_points": point_count,
-            }
-        ]
-    )
+    return {
+        "intercept": intercept,
+        "slope": slope,
+        "intercept_se": intercept_se,
+        "slope_se": slope_se,
+        "intercept_t": float(intercept_t),
+        "slope_t": float(slope_t),
+        "intercept_p": float(2 * special.stdtr(residual_df, -abs(intercept_t))),
+        "slope_p": float(2 * special.stdtr(residual_df, -abs(slope_t))),
+        "r_squared": r_squared,
+        "adj_r_squared": 1 - (1 - r_squared) * (point_count - 1) / residual_df,
+        "f_statistic": f_statistic,
+        "f_p_value": float(special.fdtrc(1, residual_df, f_statistic)),
+        "n_points": point_count,
+    }
 
 
 def fit_diagnostics(units: pd.DataFrame, fit_rows: str = "all") -> pd.DataFrame:
@@ -484,23 +524,40 @@ def grade(
         )
     if "wrsr" not in units.columns:
         raise InputError("grade: the units frame lacks the column 'wrsr' (the graded score)")
-    units = units.copy()
-    distribution = probit_table(units["wrsr"]).set_index("rsr")
-    for column in ("frequency", "cumulative_frequency", "average_rank", "percentile", "probit"):
-        units[column] = units["wrsr"].map(distribution[column])
+    wrsr = units["wrsr"].to_numpy(dtype=float)
+    if len(wrsr) == 0 or not np.isfinite(wrsr).all():
+        raise InputError("grade: the 'wrsr' values must be finite, and at least one is needed")
+    distribution, inverse = _probit_distribution(wrsr)
+    probit = distribution["probit"][inverse]
+    line = _line_fit(*_fit_points(probit, wrsr, fit_rows), fit_rows)
+    if not force and not slope_is_significant(line["slope_p"], alpha):
+        raise RegressionNotSignificant(line["slope_p"], alpha)
+    fitted = line["intercept"] + line["slope"] * probit
+    thresholds = grade_thresholds(grades, line["intercept"], line["slope"])
+    grade_of_unit = assign_grades(fitted if grade_on == "fitted" else wrsr, thresholds["rsr_lower"])
+    labels = np.array(thresholds["grade_label"])
+    units = units.assign(
+        **{column: distribution[column][inverse]
+           for column in ("frequency", "cumulative_frequency", "average_rank", "percentile")},
+        probit=probit, rsr_fitted=fitted, grade=grade_of_unit, grade_label=labels[grade_of_unit - 1],
+    )
+    return Grading(units=units, regression=pd.DataFrame([{"fit_rows": fit_rows, **line}]),
+                   thresholds=thresholds)
 
-    regression = fit_regression(units, fit_rows)
-    intercept, slope, slope_p = regression.loc[0, ["intercept", "slope", "slope_p"]]
-    if not force and not slope_is_significant(slope_p, alpha):
-        raise RegressionNotSignificant(float(slope_p), alpha)
-    units["rsr_fitted"] = intercept + slope * units["probit"]
 
-    thresholds = grade_thresholds(grades, intercept, slope)
-    graded_value = units["rsr_fitted"] if grade_on == "fitted" else units["wrsr"]
-    units["grade"] = assign_grades(graded_value, thresholds["rsr_lower"])
-    labels = dict(zip(thresholds["grade"], thresholds["grade_label"]))
-    units["grade_label"] = units["grade"].map(labels)
-    return Grading(units=units, regression=regression, thresholds=thresholds)
+def grade_values(wrsr: np.ndarray, grades: int = 5, fit_rows: str = "all",
+                 grade_on: str = "fitted") -> tuple[np.ndarray, float]:
+    """Steps 3–5 on an array of scores, graded whatever the slope's p (as ``force=True``): each
+    unit's grade and the slope's p value. :func:`grade` without its frames, for callers that
+    regrade hundreds of times (:mod:`medres.robustness`); the parameters are not re-checked."""
+    distribution, inverse = _probit_distribution(wrsr)
+    probit = distribution["probit"][inverse]
+    line = _line_fit(*_fit_points(probit, wrsr, fit_rows), fit_rows)
+    lower = line["intercept"] + line["slope"] * np.array(
+        [*reversed(OPTIMAL_GRADING_PROBITS[grades]), -math.inf])
+    lower[-1] = -math.inf
+    graded = line["intercept"] + line["slope"] * probit if grade_on == "fitted" else wrsr
+    return assign_grades(graded, lower), line["slope_p"]
 
 
 def score(

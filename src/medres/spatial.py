@@ -92,8 +92,11 @@ def weights_from_neighbours(neighbours: pd.DataFrame, ids: Sequence[str], transf
     from libpysal.weights import W
 
     ids = [str(i) for i in ids]
-    keep = neighbours[neighbours["region_code"].isin(ids) & neighbours["neighbour_code"].isin(ids)]
-    lists = {i: sorted(keep.loc[keep["region_code"] == i, "neighbour_code"].astype(str)) for i in ids}
+    lists: dict[str, list[str]] = {i: [] for i in ids}
+    for i, j in zip(neighbours["region_code"].astype(str), neighbours["neighbour_code"].astype(str)):
+        if i in lists and j in lists:
+            lists[i].append(j)
+    lists = {i: sorted(js) for i, js in lists.items()}
     islands = [i for i, js in lists.items() if not js]
     if islands:
         raise InputError(f"unit(s) {islands} have no neighbour; add an island link")
@@ -159,16 +162,26 @@ def _long(per_capita: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:
     return long.dropna(subset=["value"]).astype({"region_code": str})
 
 
-def moran_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
-    """Global Moran's I per year and indicator (every province with a value in the year)."""
-    rows = []
+def _maps(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Mapping):
+    """Each (year, indicator) map with 4+ provinces: year, indicator, its rows sorted by province
+    and their weights (one ``W`` per distinct set of provinces, built once)."""
+    weights: dict[tuple[str, ...], object] = {}
     for (year, indicator), group in _long(per_capita, settings["indicators"]).groupby(["year", "indicator"]):
         group = group.sort_values("region_code")
         if len(group) < 4:
             continue
-        w = weights_from_neighbours(neighbours, group["region_code"].tolist())
+        ids = tuple(group["region_code"])
+        if ids not in weights:
+            weights[ids] = weights_from_neighbours(neighbours, list(ids))
+        yield int(year), indicator, group, weights[ids]
+
+
+def moran_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
+    """Global Moran's I per year and indicator (every province with a value in the year)."""
+    rows = []
+    for year, indicator, group, w in _maps(per_capita, neighbours, settings):
         stats = global_moran(group["value"].to_numpy(), w, settings["permutations"], settings["seed"])
-        rows.append({"year": int(year), "indicator": indicator, "n_units": len(group), **stats,
+        rows.append({"year": year, "indicator": indicator, "n_units": len(group), **stats,
                      "permutations": int(settings["permutations"]), "seed": int(settings["seed"])})
     return pd.DataFrame(rows)
 
@@ -184,14 +197,10 @@ def spatial_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame,
 def lisa_panel(per_capita: pd.DataFrame, neighbours: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
     """Local Moran per year, indicator and province."""
     frames = []
-    for (year, indicator), group in _long(per_capita, settings["indicators"]).groupby(["year", "indicator"]):
-        group = group.sort_values("region_code")
-        if len(group) < 4:
-            continue
-        w = weights_from_neighbours(neighbours, group["region_code"].tolist())
+    for year, indicator, group, w in _maps(per_capita, neighbours, settings):
         local = local_moran(group["value"].to_numpy(), w, settings["permutations"], settings["seed"],
                             settings["alpha"], settings["fdr"])
-        local.insert(0, "year", int(year))
+        local.insert(0, "year", year)
         local.insert(1, "indicator", indicator)
         local.insert(3, "value", group["value"].to_numpy())
         frames.append(local)
