@@ -158,14 +158,13 @@ def inequality_jackknife(
     """Jackknife of the Gini (by population and by land area) and of Theil T and L of
     ``resource``: one row per ``measure`` (``gini_population``, ``gini_land_area``, ``theil_t``,
     ``theil_l``) with :func:`jackknife_summary`'s columns."""
-    # inequality.theil and gini validate the input (positive weights, no missing value, L defined).
-    full = {
-        "gini_population": inequality.gini(frame, id_column, resource, population),
-        "gini_land_area": inequality.gini(frame, id_column, resource, area),
-        **inequality.theil(frame, id_column, resource, population).components
-        .set_index("index")["value"].to_dict(),
-    }
+    # The checks of medres.inequality (positive weights, no missing value, Theil L defined); the
+    # full values then come from the same arithmetic as the leave-one-out ones, and a data test
+    # compares them with the inequality marts, which medres.inequality computes on its own.
+    clean = inequality.theil_input(frame, id_column, resource, population, [], inequality.THEIL_FORMS)
+    inequality.theil_input(frame, id_column, resource, area, [], ["theil_t"])
     r, p, a = (frame[c].to_numpy(dtype=float) for c in (resource, population, area))
+    everyone = np.ones(len(clean), dtype=bool)
     measures: dict[str, Callable[[np.ndarray], float]] = {
         "gini_population": lambda keep: _gini(r[keep], p[keep]),
         "gini_land_area": lambda keep: _gini(r[keep], a[keep]),
@@ -178,7 +177,7 @@ def inequality_jackknife(
         leave_one_out = pd.DataFrame({
             id_column: ids, "value": [compute(ids != unit) for unit in ids]})
         rows.append({"measure": measure,
-                     **jackknife_summary(float(full[measure]), leave_one_out, id_column)})
+                     **jackknife_summary(compute(everyone), leave_one_out, id_column)})
     return pd.DataFrame(rows)
 
 
