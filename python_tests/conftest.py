@@ -121,23 +121,36 @@ def mart_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return digests
 
 
-def _built_copy(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    project = copy_project(tmp_path_factory.mktemp("medres") / "project")
+def _build_a_copy(destination: Path) -> ProjectCopy:
+    project = copy_project(destination)
     result = project.build()
     assert result.ok, f"the baseline build of the project copy failed:\n{result.output[-6000:]}"
     return project
 
 
+#: `make test` sets this after its own `make build` of the working tree (with default settings):
+#: the read-only tests then read that build instead of building a copy of their own, and the
+#: modules that rebuild or corrupt a build start from a copy of it.
+WORKTREE_BUILD = "MEDRES_TEST_READ_WORKTREE_BUILD"
+
+
+def _worktree_build() -> ProjectCopy | None:
+    """The working tree when `make test` has just built it (WORKTREE_BUILD), else None."""
+    if os.environ.get(WORKTREE_BUILD) != "1":
+        return None
+    worktree = ProjectCopy(PROJECT)
+    assert (worktree.published / "medres.duckdb").exists(), f"{WORKTREE_BUILD}=1 without a build"
+    return worktree
+
+
 @pytest.fixture(scope="module")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    """One successfully built and published copy per test module (the slow part, done once), for
-    modules that rebuild or corrupt their copy."""
-    return _built_copy(tmp_path_factory)
-
-
-#: `make test` sets this after its own `make build` of the working tree (with default settings):
-#: the read-only tests then read that build instead of building a copy of their own.
-WORKTREE_BUILD = "MEDRES_TEST_READ_WORKTREE_BUILD"
+    """A built and published copy of the project per test module, for modules that rebuild or
+    corrupt their copy: under `make test` a copy of the build it has just made (warehouse and
+    published/ included), otherwise a copy built here."""
+    destination = tmp_path_factory.mktemp("medres") / "project"
+    worktree = _worktree_build()
+    return _build_a_copy(destination) if worktree is None else clone_built(worktree, destination)
 
 
 @pytest.fixture(scope="session")
@@ -145,11 +158,8 @@ def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCop
     """One built and published project for the whole session, for modules that only read it: they
     must not modify it. Under `make test` it is the working tree that `make test` has just built;
     a bare `pytest` builds a copy."""
-    if os.environ.get(WORKTREE_BUILD) == "1":
-        worktree = ProjectCopy(PROJECT)
-        assert (worktree.published / "medres.duckdb").exists(), f"{WORKTREE_BUILD}=1 without a build"
-        return worktree
-    return _built_copy(tmp_path_factory)
+    worktree = _worktree_build()
+    return _build_a_copy(tmp_path_factory.mktemp("medres") / "project") if worktree is None else worktree
 
 
 def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
