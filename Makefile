@@ -79,9 +79,13 @@ bench-explorer: venv  ## the explorer's size and first-view time in headless Chr
 # they build a copy of their own), instead of building another copy.
 READ_THIS_BUILD = $(if $(strip $(VARS)),,MEDRES_TEST_READ_WORKTREE_BUILD=1)
 
-test: build validate report  ## everything: build, great-expectations, report, then pytest incl. the variant matrix and browser
+# A dbt build keeps about one core busy (its Python holds the GIL), so two pytest workers, each
+# running whole modules (module fixtures are built once), use both cores of the CI machine.
+PYTEST_WORKERS ?= 2
+
+test: build validate report  ## everything: build, great-expectations, report, then pytest (2 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh
-	$(READ_THIS_BUILD) $(BIN)/python -m pytest
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: build  ## the inner loop: one build (its dbt data and unit tests run inside it) and the package's unit tests
 	$(BIN)/python -m pytest -m "not slow and not reads_build" -q

@@ -162,6 +162,26 @@ def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCop
     return _build_a_copy(tmp_path_factory.mktemp("medres") / "project") if worktree is None else worktree
 
 
+@pytest.fixture(scope="session")
+def rendered_report(shared_built_project: ProjectCopy, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """index.html of the report of ``shared_built_project``, for tests that only read it: under
+    `make test` the one its `make report` step has just rendered from that build, else rendered
+    here into a temporary directory."""
+    from medres import report
+    from medres.figures import MissingMartError
+
+    if _worktree_build() is not None:
+        index = PROJECT / "reports" / "index.html"
+        published = PROJECT / "published" / "medres.duckdb"
+        assert index.exists() and index.stat().st_mtime >= published.stat().st_mtime, \
+            f"{WORKTREE_BUILD}=1 but reports/index.html is missing or older than published/ (make report)"
+        return index
+    try:
+        return report.build(shared_built_project.published, tmp_path_factory.mktemp("report"))
+    except MissingMartError as error:
+        pytest.fail(f"the report needs the published marts: {error}")
+
+
 def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
     """A copy of a built project, its warehouse and published/ included, to modify freely."""
     shutil.copytree(project.root, destination, ignore=shutil.ignore_patterns(

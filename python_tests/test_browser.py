@@ -30,7 +30,6 @@ from chromium import TIMEOUT_MS, VIEWPORT, launched_browser, screenshot_director
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from medres import report
-from medres.figures import MissingMartError
 
 ROOT = Path(__file__).resolve().parents[1]
 # Screenshots land in a throw-away folder; `make browser-test` points this at docs/images/ to
@@ -120,24 +119,14 @@ def page(browser):
     watched.close()
 
 
-@pytest.fixture(scope="module")
-def generated_report(shared_built_project, tmp_path_factory) -> Path:
-    """The report of a temporary build (never the working tree's published/)."""
-    out = tmp_path_factory.mktemp("report")
-    try:
-        return report.build(shared_built_project.published, out)
-    except MissingMartError as error:
-        pytest.fail(f"the report needs the published marts: {error}")
-
-
 EXPECTED_ROWS = {
     "table-1": 31, "tables-2-6-rows": 31, "table-8": 31, "table-9": 11, "table-10": 5,
     "table-11": 31, "table-11-grades": 5, "errata-table8-rsr": 31, "errata-ocr": 8,
 }
 
 
-def test_report_renders_in_chromium(page, serve, generated_report, images):
-    base = serve(generated_report.parent)
+def test_report_renders_in_chromium(page, serve, rendered_report, images):
+    base = serve(rendered_report.parent)
     page.goto(base + "index.html")
     page.wait_for("document.readyState === 'complete'")
     page.wait_for("Array.from(document.images).every(i => i.complete)")
@@ -179,7 +168,7 @@ def test_report_renders_in_chromium(page, serve, generated_report, images):
     )
     page.screenshot(images / "report_table8.png",
                     {"x": 0, "y": max(0, table8_top - 40), "width": 1280, "height": 900})
-    shutil.copyfile(generated_report.parent / "figures" / "map_rsr_grade.png",
+    shutil.copyfile(rendered_report.parent / "figures" / "map_rsr_grade.png",
                     images / "map_rsr_grade.png")
 
 

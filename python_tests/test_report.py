@@ -18,7 +18,6 @@ from conftest import PIPELINE, ProjectCopy, copy_project
 from study_seeds import read_study_seed
 
 from medres import report, settings
-from medres.figures import MissingMartError
 from medres.study import STUDY_YEAR, TOTAL_COLUMNS, differs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,13 +90,8 @@ def published(shared_built_project: ProjectCopy) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, published):
-    out = tmp_path_factory.mktemp("reports")
-    try:
-        index = report.build(published, out)
-    except MissingMartError as error:
-        pytest.fail(f"the report needs the published marts: {error}")
-    page = index.read_text(encoding="utf-8")
+def built(rendered_report):
+    out, page = rendered_report.parent, rendered_report.read_text(encoding="utf-8")
     parser = Tables()
     parser.feed(page)
     return out, page, parser
