@@ -1,12 +1,11 @@
 """HEAT summary measures per year, level, indicator and measure (medres.heat.heat_panel)."""
 
-import json
-
 from medres.heat import heat_panel
+from medres.panel import settings_from_json
 
 
 def model(dbt, session):
-    settings = json.loads(dbt.config.get("heat_settings"))
+    settings = settings_from_json(dbt.config.get("heat_settings"), "heat_settings")
     inputs = dbt.ref("int_heat_disaggregated").df()
     reference = settings["reference_subgroup"]
     return heat_panel(
