@@ -73,11 +73,12 @@ class ProjectCopy:
         """Run seedcheck, dbt build and publish, stopping at the first failing step.
 
         ``vars`` (a YAML mapping, as dbt's ``--vars``) reaches the seedcheck and dbt build alike;
-        ``select`` (dbt's ``-s``) builds only those nodes (the publish step then refuses, since
-        not every mart was built: a selected build is for cases expected to fail in dbt).
+        ``select`` (dbt's ``-s``) builds only those nodes and stops after dbt build: not every
+        mart was built, so medres.publish would refuse, and published/ stays as it was.
         """
         output = []
-        for step, command in PIPELINE.items():
+        steps = PIPELINE if select is None else {k: v for k, v in PIPELINE.items() if k != "publish"}
+        for step, command in steps.items():
             if vars is not None and step in VARS_STEPS:
                 command = [*command, "--vars", vars]
             if select is not None and step == "dbt build":
@@ -113,12 +114,13 @@ def mart_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """
     tables = [name for (name,) in connection.execute(
         "select table_name from duckdb_tables() order by table_name").fetchall()]
-    digests = {}
-    for table in tables:
-        rows = connection.execute(f'select * from "{table}"').fetchall()
-        text = "\n".join(sorted(repr(row) for row in rows))
-        digests[table] = hashlib.sha256(text.encode()).hexdigest()
-    return digests
+    return {table: relation_digest(connection, f'"{table}"') for table in tables}
+
+
+def relation_digest(connection: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """Content hash of one table or view: its rows, sorted, as text."""
+    rows = connection.execute(f"select * from {relation}").fetchall()
+    return hashlib.sha256("\n".join(sorted(repr(row) for row in rows)).encode()).hexdigest()
 
 
 def _build_a_copy(destination: Path) -> ProjectCopy:

@@ -2,13 +2,18 @@
 naming the file, the row and the column, and leaves the last good published outputs byte for byte as
 they were.
 
-A module-scoped fixture builds and publishes a copy of the project once. Each case then corrupts one
+A module-scoped fixture gives a built and published copy of the project. Each case corrupts one
 seed of that copy (two for a swap of values between series; every file is restored afterwards, so
 each case starts from the good files), runs the pipeline `make build` runs (seedcheck, dbt build,
 publish; a case with ``vars`` passes them to the seedcheck and to dbt as ``--vars``) and checks the
 outcome. The seedcheck stops almost every case before dbt starts, so a case costs about a second;
-the cases only dbt catches are marked ``caught_by="dbt build"`` and cost one dbt build (or parse)
-each. A few cases are accepted (``caught_by=None``): the build passes and publishes the same data.
+the cases only dbt catches are marked ``caught_by="dbt build"`` and build the subgraph that catches
+them (``select``: the seed and the models its failing test checks, or a var's model and its
+ancestors). A few cases are accepted (``caught_by=None``): the seed check passes, and dbt builds
+the changed seed and its staging model, which must come out with the same rows as before.
+
+Under `make test` the copy is a copy of the build `make test` has just made (conftest); a selected
+build does not publish, and every case checks that published/ is byte for byte as it was.
 
 Row numbers in the expected messages are spreadsheet rows: the header is row 1. The NBS panel seeds
 hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2020 rows 126-156.
@@ -17,6 +22,7 @@ hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -26,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ProjectCopy, mart_digests
+from conftest import ProjectCopy, relation_digest
 
 POPULATION = "seeds/nbs/nbs_population.csv"
 BEDS = "seeds/nbs/nbs_beds.csv"
@@ -100,9 +106,14 @@ class Case:
     also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # further (seed, corruption) pairs
     vars: str | None = None  # --vars of the seedcheck and of dbt build
     max_output_bytes: int | None = None  # the whole output of the pipeline stays below this
-    # dbt build -s of a dbt-caught case: the changed seed and the models its failing test checks,
-    # not the whole project (the catalogue stays fast); None builds everything.
+    # dbt build -s: for a dbt-caught case the changed seed and the models its failing test checks,
+    # for an accepted case the changed seed and its staging model, not the whole project (the
+    # catalogue stays fast); None builds everything.
     select: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.caught_by is None and self.select is None:
+            raise ValueError(f"accepted case {self.name!r} needs select: its seed and staging model")
 
     @property
     def corruptions(self) -> tuple[tuple[str, Callable[[str], str]], ...]:
@@ -358,7 +369,7 @@ CASES = [
     Case("institutions off by one", INSTITUTIONS, replace("2020,110000,北京,10599", "2020,110000,北京,10598"),
          ("Failure in test sum_matches_national_total_stg_nbs__institutions_institutions",
           "models/staging/nbs/_nbs__models.yml"),
-         caught_by="dbt build"),
+         caught_by="dbt build", select="nbs_institutions stg_nbs__institutions"),
     Case("wrong var: medres_rsr_alpha 'abc'", None, unchanged,
          ("var medres_rsr_alpha is 'abc'; it must be a number greater than 0 and less than 1",),
          caught_by="dbt build", vars='{medres_rsr_alpha: "abc"}'),
@@ -374,36 +385,45 @@ CASES = [
     Case("a year without data on the census basis", None, unchanged,
          ("var medres_year = 2021: there is no data for that year (population basis 'census'); "
           "years with data: 2020",),
-         caught_by="dbt build", vars="{medres_population_basis: census, medres_year: 2021}"),
+         caught_by="dbt build", vars="{medres_population_basis: census, medres_year: 2021}",
+         select="+dim_years"),
 
     # --- Accepted: the build passes and publishes the same data. ---
     Case("CRLF line endings", POPULATION, lambda text: text.replace("\n", "\r\n"),
-         ("seedcheck: the seeds in seeds passed (0 warning(s))",), caught_by=None),
+         ("seedcheck: the seeds in seeds passed (0 warning(s))", "Completed successfully"),
+         caught_by=None, select="nbs_population stg_nbs__population"),
     Case("byte-order mark (Excel's CSV UTF-8)", BEDS, unchanged,
-         ("seedcheck: the seeds in seeds passed (0 warning(s))",), caught_by=None, encoding="utf-8-sig"),
+         ("seedcheck: the seeds in seeds passed (0 warning(s))", "Completed successfully"),
+         caught_by=None, encoding="utf-8-sig", select="nbs_beds stg_nbs__beds"),
+    # The seed check's year-over-year rule and dbt's cross-province test on beds both read the
+    # acknowledgement; the staged beds must come out unchanged.
     Case("real change beyond a lowered threshold, acknowledged", ACKNOWLEDGED,
          lambda text: text + "2020,460000,beds_10k,Hainan's beds rose from 4.98 to 5.85 (10 000 beds) in "
                              "2020 (+17.5 %),NBS Annual by Province: beds in health care institutions\n",
-         ("seedcheck: the seeds in seeds passed (0 warning(s))", "medres: published "),
-         caught_by=None, vars=LOWER_BEDS_THRESHOLD),
+         ("seedcheck: the seeds in seeds passed (0 warning(s))", "Completed successfully"),
+         caught_by=None, vars=LOWER_BEDS_THRESHOLD, select="acknowledged_changes nbs_beds stg_nbs__beds"),
 ]
 
 
-def published_data(project: ProjectCopy) -> dict[str, str]:
-    """Content hash of every published mart (the database file's bytes differ between two writes)."""
-    with duckdb.connect(str(project.published / "medres.duckdb"), read_only=True) as connection:
-        return mart_digests(connection)
-
-
-def parquet_digest(project: ProjectCopy) -> dict[str, str]:
-    return {path: digest for path, digest in project.published_digest().items() if path.endswith(".parquet")}
+def staged_data(project: ProjectCopy, select: str) -> dict[str, str]:
+    """Content hash of each model named in ``select`` (dbt's -s), read from the copy's warehouse."""
+    manifest = json.loads((project.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+    names = set(select.split())
+    relations = {node["name"]: f'"{node["schema"]}"."{node["alias"]}"' for node in manifest["nodes"].values()
+                 if node["resource_type"] == "model" and node["name"] in names}
+    assert relations, f"no model among {sorted(names)}"
+    with duckdb.connect(str(project.root / "warehouse" / "medres.duckdb"), read_only=True) as connection:
+        return {name: relation_digest(connection, relation) for name, relation in relations.items()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy, case: Case) -> None:
     published_before = built_project.published_digest()
     assert "medres.duckdb" in published_before
-    data_before = published_data(built_project) if case.caught_by is None else None
+    # An accepted case builds the changed seed and its staging model only: staging types and
+    # renames the seed's columns, so the same staged rows mean the same input to every model
+    # downstream, and the build is deterministic (test_idempotency), so the same marts.
+    staged_before = staged_data(built_project, case.select) if case.caught_by is None else None
     good = {seed: (built_project.root / seed).read_bytes() for seed, _ in case.corruptions}
     try:
         for seed, corrupt in case.corruptions:
@@ -418,22 +438,9 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
         assert expected in result.output, f"missing {expected!r} in:\n{result.output[-4000:]}"
     if case.max_output_bytes is not None:
         assert len(result.output.encode()) < case.max_output_bytes, result.output[-4000:]
-    if case.caught_by is not None:
-        assert built_project.published_digest() == published_before
-        return
-    # Accepted: the same data is published (Parquet byte for byte; the database by content, since
-    # DuckDB does not write a file deterministically). Only the build settings may record --vars.
-    data_after = published_data(built_project)
-    if case.vars is not None:
-        data_before.pop("dim_build_settings")
-        assert data_after.pop("dim_build_settings") is not None
-    assert data_after == data_before
-    parquet_after = parquet_digest(built_project)
-    before = {path: digest for path, digest in published_before.items() if path.endswith(".parquet")}
-    if case.vars is not None:
-        for digests in (before, parquet_after):
-            digests.pop("parquet/dim_build_settings.parquet")
-    assert parquet_after == before
+    assert built_project.published_digest() == published_before
+    if case.caught_by is None:
+        assert staged_data(built_project, case.select) == staged_before
 
 
 # --- The environment: one line naming cause and fix, nothing published. ---
