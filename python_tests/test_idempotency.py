@@ -2,8 +2,11 @@
 published outputs whole, and a BI tool reading published/medres.duckdb neither blocks a build nor
 sees it half-done.
 
-All builds run in a copy of the project (module-scoped fixture ``built_project``, built once).
-The tests run in file order; the reader test, which changes a seed, comes last and restores it.
+All builds run in a copy of a built project (module-scoped fixture ``built_project``: under
+`make test` a copy of the build it has just made, so "the same marts" compares that build with the
+copy's rebuild; a bare pytest builds the copy first). Two builds: the rebuild after a killed build,
+and the reader test's build with a changed seed. The tests run in file order; the reader test,
+which changes a seed, comes last and restores it.
 """
 
 from __future__ import annotations
@@ -29,25 +32,12 @@ def parquet_bytes(project: ProjectCopy) -> dict[str, str]:
             if name.endswith(".parquet")}
 
 
-def test_two_builds_give_identical_marts(built_project: ProjectCopy) -> None:
-    first = published_marts(built_project)
-    first_parquet = parquet_bytes(built_project)
-    first_database = built_project.published_digest()["medres.duckdb"]
-    assert "dim_provinces" in first and "fct_province_rsr" in first
-    assert len(first_parquet) == len(first)
-    result = built_project.build()
-    assert result.ok, result.output[-4000:]
-    assert published_marts(built_project) == first
-    # Rows are published in key order, so an unchanged build gives byte-identical Parquet files;
-    # medres.duckdb is kept when its content is unchanged (two DuckDB writes of the same tables
-    # differ in a few dozen bytes), so every published file is byte-identical.
-    assert parquet_bytes(built_project) == first_parquet
-    assert built_project.published_digest() == {**first_parquet, "medres.duckdb": first_database}
-
-
-def test_killed_build_leaves_published_whole(built_project: ProjectCopy) -> None:
+def test_killed_build_leaves_published_whole_and_the_next_build_is_identical(
+        built_project: ProjectCopy) -> None:
     files_before = built_project.published_digest()
     marts_before = published_marts(built_project)
+    assert "dim_provinces" in marts_before and "fct_province_rsr" in marts_before
+    assert len(parquet_bytes(built_project)) == len(marts_before)
     # A new session makes dbt the leader of its own process group, so SIGKILL reaches its threads'
     # helper processes too, as when a CI job is cancelled or a laptop loses power.
     build = subprocess.Popen(
@@ -66,10 +56,14 @@ def test_killed_build_leaves_published_whole(built_project: ProjectCopy) -> None
             assert (published.execute(f"select count(*) from '{parquet}'").fetchall()
                     == published.execute(f'select count(*) from "{mart}"').fetchall())
 
-    # The half-written warehouse does not poison the next build.
+    # The half-written warehouse does not poison the next build, and the same seeds give the same
+    # marts: rows are published in key order, so the Parquet files are byte-identical, and
+    # medres.duckdb is kept when its content is unchanged (two DuckDB writes of the same tables
+    # differ in a few dozen bytes), so every published file is.
     result = built_project.build()
     assert result.ok, result.output[-4000:]
     assert published_marts(built_project) == marts_before
+    assert built_project.published_digest() == files_before
 
 
 def test_open_reader_neither_blocks_nor_sees_a_new_build(built_project: ProjectCopy) -> None:
