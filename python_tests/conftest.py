@@ -195,7 +195,7 @@ def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
 #: rebuilds), start a browser or install other DuckDB versions (marker ``slow``), and the tests
 #: that read a build's published marts or warehouse (marker ``reads_build``). It keeps one build
 #: (whose dbt data and unit tests run inside it) and the unit tests of the package.
-REBUILDING_FIXTURES = frozenset({"built_project", "make_build", "ci_build", "custom_build", "three_grades"})
+REBUILDING_FIXTURES = frozenset({"built_project", "make_build", "ci_build"})
 SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars", "test_explorer"})
 
 

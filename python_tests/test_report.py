@@ -5,8 +5,6 @@ in the templates."""
 from __future__ import annotations
 
 import re
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -14,7 +12,8 @@ import markupsafe
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PIPELINE, ProjectCopy, copy_project
+from conftest import ProjectCopy
+from report_tables import parse_tables
 from study_seeds import read_study_seed
 
 from medres import report, settings
@@ -29,60 +28,6 @@ def study_seed(key: str) -> pd.DataFrame:
     return read_study_seed(report.STUDY_TABLES[key])
 
 
-class Tables(HTMLParser):
-    """Rows of every table[id]: list of cells (text, classes); header texts per table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[tuple[str, str]]]] = {}
-        self.headers: dict[str, list[str]] = {}
-        self._th = None
-        self.images: list[str] = []
-        self.links: list[str] = []
-        self.scripts = 0
-        self._table = None
-        self._in_body = False
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and "id" in attrs:
-            self._table = attrs["id"]
-            self.tables[self._table] = []
-        elif tag == "tbody":
-            self._in_body = True
-        elif tag == "tr" and self._table and self._in_body:
-            self.tables[self._table].append([])
-        elif tag == "td" and self._table and self._in_body:
-            self._cell = ["", attrs.get("class") or ""]
-        elif tag == "th" and self._table and not self._in_body:
-            self._th = ""
-        elif tag == "img":
-            self.images.append(attrs["src"])
-        elif tag in ("a", "link") and "href" in attrs:
-            self.links.append(attrs["href"])
-        elif tag == "script":
-            self.scripts += 1
-
-    def handle_endtag(self, tag):
-        if tag == "th" and self._th is not None:
-            self.headers.setdefault(self._table, []).append(self._th.strip())
-            self._th = None
-        if tag == "td" and self._cell is not None:
-            self.tables[self._table][-1].append((self._cell[0].strip(), self._cell[1]))
-            self._cell = None
-        elif tag == "tbody":
-            self._in_body = False
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell[0] += data
-        if self._th is not None:
-            self._th += data
-
-
 @pytest.fixture(scope="module")
 def published(shared_built_project: ProjectCopy) -> Path:
     """The marts of a temporary build (conftest), never the working tree's published/."""
@@ -91,10 +36,8 @@ def published(shared_built_project: ProjectCopy) -> Path:
 
 @pytest.fixture(scope="module")
 def built(rendered_report):
-    out, page = rendered_report.parent, rendered_report.read_text(encoding="utf-8")
-    parser = Tables()
-    parser.feed(page)
-    return out, page, parser
+    page = rendered_report.read_text(encoding="utf-8")
+    return rendered_report.parent, page, parse_tables(page)
 
 
 def row_of(rows, first_cell):
@@ -493,50 +436,6 @@ def test_report_opens_with_the_findings_summary_of_the_marts(built, published):
     assert "20 of 31 RSR grades agree with its Table 11" in findings
     errata_items = page[page.index('<ol class="errata">'):].split("</ol>")[0].count("<li>")
     assert f"hold {errata_items} inconsistencies" in findings and errata_items == 12
-
-
-# --- A build with non-study settings -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def three_grades(tmp_path_factory) -> tuple[Path, str, Tables]:
-    """A copy of the project built with medres_rsr_grades: 3, and its report."""
-    project = copy_project(tmp_path_factory.mktemp("medres-3-grades") / "project")
-    steps = dict(PIPELINE)
-    steps["dbt build"] = [*PIPELINE["dbt build"], "--vars", "{medres_rsr_grades: 3}"]
-    for step, command in steps.items():
-        completed = subprocess.run(command, cwd=project.root, env=project.env(),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   timeout=600)
-        assert completed.returncode == 0, f"{step}:\n{completed.stdout[-4000:]}"
-    out = tmp_path_factory.mktemp("reports-3-grades")
-    page = report.build(project.published, out).read_text(encoding="utf-8")
-    parser = Tables()
-    parser.feed(page)
-    return out, page, parser
-
-
-def test_non_study_grades_replace_tables_10_11_with_a_note(three_grades):
-    out, page, parsed = three_grades
-    rows = {r[0][0]: r for r in parsed.tables["build-settings"]}
-    assert rows["medres_rsr_grades"][1][0] == "3" and rows["medres_rsr_grades"][3][0] == "no"
-    for comparison in ("table-10", "table-11"):
-        assert comparison not in parsed.tables
-        note = page[page.index(f'id="note-{comparison}"'):]
-        note = note[:note.index("</p>")]
-        assert "medres_rsr_grades = 3 (the study: 5)" in note
-        assert "medres_rsr_indicators" not in note  # only the setting that differs is named
-    agreement = page[page.index('id="note-grade-agreement"'):]
-    assert "medres_rsr_grades = 3 (the study: 5)" in agreement[:agreement.index("</p>")]
-    assert "grades agree with the study" not in page
-    assert "table-11-grades" not in parsed.tables and "table-11-differences" not in parsed.tables
-    # Tables that do not depend on the number of grades are still compared.
-    for table_id in ("table-1", "tables-2-6-profiles", "table-8", "table-9"):
-        assert table_id in parsed.tables, table_id
-    assert len(parsed.tables["grade-thresholds"]) == 3
-    assert [c[0] for c in parsed.tables["grade-thresholds"][-1][3:]] == [report.NO_BOUND] * 2
-    svg = (out / "figures" / "rsr_probit.svg").read_text(encoding="utf-8")
-    assert "medres_rsr_grades=3" in svg and "grade 3" in svg
 
 
 def test_inequality_findings_recomputed_from_the_seeds(built):

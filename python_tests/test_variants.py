@@ -1,16 +1,18 @@
 """The variant matrix: the project builds, passes its data tests and publishes under non-default
 settings, and the marts agree with the Python package called directly on the marts' own inputs.
 
-Three builds, each of a fresh copy's fresh warehouse (about 40 s each on 2 cores):
+Two builds, in one fresh copy with a fresh warehouse (about 40 s each on 2 cores):
 
 ``make`` — the user's path, ``make build VARS='{...}'`` in the copy (default target ``prod``):
     3 grades, ward linkage, k = 3, Fudan edition 2020. Then ``make report VARS=...`` states the
-    settings, and ``make report`` with other VARS is refused naming the setting.
+    settings and replaces each comparison with the study whose settings differ by a note naming
+    them, and ``make report`` with other VARS is refused naming the setting.
 ``ci`` — in the same copy and warehouse, ``dbt build --target ci``: the census population basis
-    (only 2020 has a census count, so the panel is one year; ``medres_year: 2020``). Its schemas
-    are ci_raw … ci_marts beside prod's raw … marts, neither overwriting the other.
-``custom`` — another copy: 3 RSR indicators under new names with one negative, entropy weights,
-    the distinct-RSR fit, 10 grades, complete linkage.
+    (only 2020 has a census count, so the panel is one year; ``medres_year: 2020``), its schemas
+    ci_raw … ci_marts beside prod's raw … marts, neither overwriting the other; and in the same
+    build a custom method: 3 RSR indicators under new names with one negative, entropy weights,
+    the distinct-RSR fit, 10 grades, complete linkage. The method runs per year by the same code
+    in every year, so its one census year proves it; the make build checks two years.
 
 Per variant, the published ``dim_build_settings`` records the settings; a year's RSR, WRSR, fitted
 RSR, grades and cut-offs equal :func:`medres.rsr.evaluate` on the indicator values read from
@@ -20,6 +22,7 @@ on the clustering's input (``int_province_resource_totals`` in the copy's wareho
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import subprocess
@@ -28,8 +31,10 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import BIN, PIPELINE, ProjectCopy, copy_project
+from report_tables import parse_tables
 
 from medres import cluster, rsr
+from medres.report import NO_BOUND
 
 MAKE_VARS = {
     "medres_rsr_grades": 3,
@@ -37,8 +42,13 @@ MAKE_VARS = {
     "medres_cluster_k": 3,
     "medres_fudan_edition": 2020,
 }
-CI_VARS = {"medres_population_basis": "census", "medres_year": 2020}
-CUSTOM_VARS = {
+#: What the report's notes name for the clustering comparisons (tables 1 and 2-6) of MAKE_VARS.
+CLUSTER_NOTES = ('medres_cluster_linkage = "ward" (the study: "average")', "medres_cluster_k = 3 (the study: 5)")
+# The census basis (one year, 2020) and, in the same build, a custom method: 3 indicators under
+# new names with one negative, entropy weights, the distinct-RSR fit, 10 grades, complete linkage.
+CI_VARS = {
+    "medres_population_basis": "census",
+    "medres_year": 2020,
     "medres_rsr_indicators": [
         {"name": "beds", "column": "beds_per_1000", "direction": "positive", "weight": 2},
         {"name": "workforce", "column": "health_workforce_per_1000", "direction": "positive"},
@@ -107,20 +117,6 @@ def ci_build(make_build: ProjectCopy) -> ProjectCopy:
         completed = run(command, project)
         assert completed.returncode == 0, f"ci variant, {step} failed:\n{completed.stdout[-6000:]}"
     assert project.published_digest() == before, "the ci build changed prod's published/"
-    return project
-
-
-@pytest.fixture(scope="module")
-def custom_build(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
-    project = copy_project(tmp_path_factory.mktemp("variants") / "project")
-    steps = {
-        "seedcheck": [*PIPELINE["seedcheck"], "--vars", as_vars(CUSTOM_VARS)],
-        "dbt build": [*PIPELINE["dbt build"], "--vars", as_vars(CUSTOM_VARS)],
-        "publish": PIPELINE["publish"],
-    }
-    for step, command in steps.items():
-        completed = run(command, project)
-        assert completed.returncode == 0, f"custom variant, {step} failed:\n{completed.stdout[-6000:]}"
     return project
 
 
@@ -221,11 +217,46 @@ def test_make_build_records_the_settings(make_build: ProjectCopy) -> None:
             "select count(distinct grade) from fct_province_rsr where year = 2020").fetchone()[0] <= 3
 
 
-def test_make_report_states_the_settings_and_refuses_others(make_build: ProjectCopy) -> None:
+@pytest.fixture(scope="module")
+def make_report(make_build: ProjectCopy) -> tuple[str, str]:
+    """`make report VARS=...` in the make build's copy: its page and its RSR probit figure (SVG)."""
     report = make(make_build, "report", MAKE_VARS)
     assert report.returncode == 0, report.stdout[-4000:]
-    html = (make_build.root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "medres_rsr_grades = 3" in html
+    reports = make_build.root / "reports"
+    return ((reports / "index.html").read_text(encoding="utf-8"),
+            (reports / "figures" / "rsr_probit.svg").read_text(encoding="utf-8"))
+
+
+def test_non_study_settings_replace_their_comparisons_with_a_note(make_report: tuple[str, str]) -> None:
+    page, probit_svg = make_report
+    tables = parse_tables(page)
+    rows = {r[0][0]: r for r in tables.tables["build-settings"]}
+    assert rows["medres_rsr_grades"][1][0] == "3" and rows["medres_rsr_grades"][3][0] == "no"
+    differing = {"table-1": CLUSTER_NOTES, "tables-2-6": CLUSTER_NOTES,
+                 "table-10": ("medres_rsr_grades = 3 (the study: 5)",),
+                 "table-11": ("medres_rsr_grades = 3 (the study: 5)",)}
+    for comparison, named in differing.items():
+        assert comparison not in tables.tables, comparison
+        note = page[page.index(f'id="note-{comparison}"'):]
+        note = html.unescape(note[:note.index("</p>")])
+        for setting in named:
+            assert setting in note, (comparison, setting)
+        assert "medres_rsr_indicators" not in note  # only the settings that differ are named
+    agreement = page[page.index('id="note-grade-agreement"'):]
+    assert "medres_rsr_grades = 3 (the study: 5)" in agreement[:agreement.index("</p>")]
+    assert "grades agree with the study" not in page
+    assert "table-11-grades" not in tables.tables and "table-11-differences" not in tables.tables
+    # The comparisons whose settings are the study's are still made.
+    for table_id in ("table-8", "table-9"):
+        assert table_id in tables.tables, table_id
+    assert len(tables.tables["grade-thresholds"]) == 3
+    assert [c[0] for c in tables.tables["grade-thresholds"][-1][3:]] == [NO_BOUND] * 2
+    assert "medres_rsr_grades=3" in probit_svg and "grade 3" in probit_svg
+
+
+def test_make_report_states_the_settings_and_refuses_others(make_build: ProjectCopy,
+                                                            make_report: tuple[str, str]) -> None:
+    assert "medres_rsr_grades = 3" in make_report[0]
     # Other settings than the published build's: refused before anything is rendered.
     (make_build.root / "reports" / "index.html").unlink()
     refused = make(make_build, "report", {**MAKE_VARS, "medres_rsr_grades": 5})
@@ -246,7 +277,7 @@ def test_targets_side_by_side(ci_build: ProjectCopy) -> None:
         ci = settings_of(warehouse, "ci_marts.dim_build_settings")
         prod_years = warehouse.execute("select count(*) from marts.dim_years").fetchone()[0]
     assert prod["medres_rsr_grades"] == 3 and prod["medres_population_basis"] == "yearend"
-    assert ci["medres_rsr_grades"] == 5 and ci["medres_population_basis"] == "census"
+    assert ci["medres_rsr_grades"] == 10 and ci["medres_population_basis"] == "census"
     assert prod_years > 1
 
 
@@ -270,23 +301,19 @@ def test_census_basis_is_one_year(ci_build: ProjectCopy) -> None:
     assert (per_capita["beds_per_1000"] - expected).abs().max() < 1e-9
 
 
-# --- 3 indicators, one negative, entropy, distinct fit, 10 grades, complete linkage ----------
+# --- in the ci build: 3 indicators, one negative, entropy, distinct fit, 10 grades, complete linkage
 
-def test_custom_indicators_entropy_distinct_ten_grades(custom_build: ProjectCopy) -> None:
-    with published(custom_build) as connection:
+def test_custom_indicators_entropy_distinct_ten_grades(ci_build: ProjectCopy) -> None:
+    with published(ci_build, "published-ci") as connection:
         settings = settings_of(connection)
-        for name, value in CUSTOM_VARS.items():
+        for name, value in CI_VARS.items():
             assert settings[name] == value, name
         assert connection.execute(
             "select distinct indicator from fct_province_indicator_ranks order by 1").fetchall() == [
             ("beds",), ("institutions_neg",), ("workforce",)]
         evaluations = dict(connection.execute(
             "select year, weighting from fct_rsr_evaluations").fetchall())
-        assert set(evaluations.values()) == {"entropy"}
-        years = sorted(evaluations)
-        for year in (2020, years[-1]):
-            check_rsr_year(connection, year, settings)
-            check_clusters(custom_build, connection, year, settings)
+        assert evaluations == {2020: "entropy"}
         grades = connection.execute(
             "select count(*) from fct_rsr_grade_thresholds where year = 2020").fetchone()[0]
         assert grades == 10
