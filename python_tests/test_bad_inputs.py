@@ -118,9 +118,10 @@ class Case:
     also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # further (seed, corruption) pairs
     vars: str | None = None  # --vars of the seedcheck and of dbt build
     max_output_bytes: int | None = None  # the whole output of the pipeline stays below this
-    # dbt build -s: for a dbt-caught case the changed seed and the models its failing test checks,
-    # for an accepted case the changed seed and its staging model, not the whole project (the
-    # catalogue stays fast); None builds everything.
+    # dbt build -s: for a dbt-caught case the changed seed and the models its failing test checks
+    # (or the model reading a var and the model that checks it), for an accepted case the changed
+    # seed and its staging model, not the whole project (the catalogue stays fast); None builds
+    # everything.
     select: str | None = None
 
     def __post_init__(self) -> None:
