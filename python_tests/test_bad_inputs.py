@@ -3,17 +3,28 @@ naming the file, the row and the column, and leaves the last good published outp
 they were.
 
 A module-scoped fixture gives a built and published copy of the project. Each case corrupts one
-seed of that copy (two for a swap of values between series; every file is restored afterwards, so
-each case starts from the good files), runs the pipeline `make build` runs (seedcheck, dbt build,
-publish; a case with ``vars`` passes them to the seedcheck and to dbt as ``--vars``) and checks the
-outcome. The seedcheck stops almost every case before dbt starts, so a case costs about a second;
-the cases only dbt catches are marked ``caught_by="dbt build"`` and build the subgraph that catches
-them (``select``: the seed and the models its failing test checks, or a var's model and its
-ancestors). A few cases are accepted (``caught_by=None``): the seed check passes, and dbt builds
-the changed seed and its staging model, which must come out with the same rows as before.
+seed of that copy (two for a swap of values between series), runs the pipeline `make build` runs
+(seedcheck, dbt build, publish; a case with ``vars`` passes them to the seedcheck and to dbt as
+``--vars``) and checks the outcome. Afterwards every file is restored, and so are the warehouse
+and dbt's run results if dbt wrote them (a failed build leaves its corrupted seed behind), so each
+case starts from the good build. The seedcheck stops almost every case before dbt starts, so a
+case costs about a second; the cases only dbt catches are marked ``caught_by="dbt build"`` and build
+the subgraph that catches them (``select``: the seed and the models its failing test checks, or the
+model reading a var and the model that checks it), a few seconds each. The wrong-var cases need no
+select: dbt's on-run-start check stops them before any node runs.
 
-Under `make test` the copy is a copy of the build `make test` has just made (conftest); a selected
-build does not publish, and every case checks that published/ is byte for byte as it was.
+A few cases are accepted (``caught_by=None``): the seed check passes, and dbt builds the changed
+seed, its staging model and the tests on both, which must pass, and the staging model must hold the
+same rows as before. That proves the whole build unchanged without building it: the staging model
+is the only model reading its seed (it types and renames the seed's columns), so the same staged
+rows are the same input to every model downstream, and the build is deterministic
+(test_idempotency), so it would build the same marts. The acknowledged change adds a row to
+acknowledged_changes, which no model reads: only the seed check's year-over-year rule and dbt's
+cross-province tests do, so the marts cannot change, and its select runs those tests.
+
+Under `make test` the copy is a copy of the build `make test` has just made (conftest). A selected
+build does not publish (conftest.ProjectCopy.build stops after dbt), and every case checks that
+published/ is byte for byte as it was.
 
 Row numbers in the expected messages are spreadsheet rows: the header is row 1. The NBS panel seeds
 hold one row per (year, province), sorted by year and code: 2016 is rows 2-32, 2020 rows 126-156.
@@ -24,6 +35,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -106,9 +118,10 @@ class Case:
     also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # further (seed, corruption) pairs
     vars: str | None = None  # --vars of the seedcheck and of dbt build
     max_output_bytes: int | None = None  # the whole output of the pipeline stays below this
-    # dbt build -s: for a dbt-caught case the changed seed and the models its failing test checks,
-    # for an accepted case the changed seed and its staging model, not the whole project (the
-    # catalogue stays fast); None builds everything.
+    # dbt build -s: for a dbt-caught case the changed seed and the models its failing test checks
+    # (or the model reading a var and the model that checks it), for an accepted case the changed
+    # seed and its staging model, not the whole project (the catalogue stays fast); None builds
+    # everything.
     select: str | None = None
 
     def __post_init__(self) -> None:
@@ -386,7 +399,9 @@ CASES = [
          ("var medres_year = 2021: there is no data for that year (population basis 'census'); "
           "years with data: 2020",),
          caught_by="dbt build", vars="{medres_population_basis: census, medres_year: 2021}",
-         select="+dim_years"),
+         # int_province_per_capita is the only ancestor of dim_years reading the basis (its parents
+         # are the same on either basis and stay as built), so it is rebuilt on the census basis.
+         select="int_province_per_capita dim_years"),
 
     # --- Accepted: the build passes and publishes the same data. ---
     Case("CRLF line endings", POPULATION, lambda text: text.replace("\n", "\r\n"),
@@ -405,6 +420,30 @@ CASES = [
 ]
 
 
+# The files of a build that a later dbt build overwrites: the warehouse and the run results that
+# prove it to the publish step (test_an_unwritable_published_directory publishes this copy's build).
+BUILD_STATE = ("warehouse/medres.duckdb", "target/run_results.json")
+
+
+@pytest.fixture(scope="module")
+def good_build(built_project: ProjectCopy, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the build's BUILD_STATE, taken before any case runs (with mtimes, to see a write)."""
+    saved = tmp_path_factory.mktemp("good-build")
+    for path in BUILD_STATE:
+        (saved / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(built_project.root / path, saved / path)
+    return saved
+
+
+def restore_build(project: ProjectCopy, saved: Path) -> None:
+    """Copy the good build's files back where the case's dbt build wrote them: a failed build leaves
+    its corrupted seed in the warehouse (and the staging views reading it), and the next case would
+    start from that, not from the good build."""
+    for path in BUILD_STATE:
+        if (project.root / path).stat().st_mtime_ns != (saved / path).stat().st_mtime_ns:
+            shutil.copy2(saved / path, project.root / path)
+
+
 def staged_data(project: ProjectCopy, select: str) -> dict[str, str]:
     """Content hash of each model named in ``select`` (dbt's -s), read from the copy's warehouse."""
     manifest = json.loads((project.root / "target" / "manifest.json").read_text(encoding="utf-8"))
@@ -417,12 +456,12 @@ def staged_data(project: ProjectCopy, select: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy, case: Case) -> None:
+def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy, good_build: Path,
+                                                      case: Case) -> None:
     published_before = built_project.published_digest()
     assert "medres.duckdb" in published_before
-    # An accepted case builds the changed seed and its staging model only: staging types and
-    # renames the seed's columns, so the same staged rows mean the same input to every model
-    # downstream, and the build is deterministic (test_idempotency), so the same marts.
+    # An accepted case builds its seed and staging model only: the same staged rows prove the
+    # same build (module docstring).
     staged_before = staged_data(built_project, case.select) if case.caught_by is None else None
     good = {seed: (built_project.root / seed).read_bytes() for seed, _ in case.corruptions}
     try:
@@ -430,9 +469,11 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
             encoding = case.encoding if seed == case.seed else "utf-8"
             (built_project.root / seed).write_bytes(corrupt(good[seed].decode("utf-8")).encode(encoding))
         result = built_project.build(vars=case.vars, select=case.select)
+        staged_after = staged_data(built_project, case.select) if case.caught_by is None else None
     finally:
         for seed, content in good.items():
             (built_project.root / seed).write_bytes(content)
+        restore_build(built_project, good_build)
     assert result.failed_step == case.caught_by, result.output[-4000:]
     for expected in case.expected:
         assert expected in result.output, f"missing {expected!r} in:\n{result.output[-4000:]}"
@@ -440,7 +481,7 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
         assert len(result.output.encode()) < case.max_output_bytes, result.output[-4000:]
     assert built_project.published_digest() == published_before
     if case.caught_by is None:
-        assert staged_data(built_project, case.select) == staged_before
+        assert staged_after == staged_before
 
 
 # --- The environment: one line naming cause and fix, nothing published. ---
