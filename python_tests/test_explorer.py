@@ -184,17 +184,19 @@ def test_national_line_is_the_ratio_of_sums(published, marts):
     assert (merged["value"] - merged["mean_value"]).abs().max() > 1e-3  # not a mean of ratios
 
 
-def test_province_theil_contributions_add_up_to_the_published_theil_t(published, marts):
-    contributions = explorer.province_theil_contributions(
-        Marts(published)("fct_province_agglomeration"))
-    totals = marts("select year, resource, theil_value from fct_inequality_theil where "
-                   "theil_form = 'theil_t' and component = 'total' and grouping = 'region_3'")
-    sums = contributions.groupby(["year", "resource"]).agg(
-        term=("theil_term", "sum"), pct=("contribution_pct", "sum")).reset_index()
-    merged = sums.merge(totals, on=["year", "resource"])
-    assert len(merged) >= 9 * 3
-    assert (merged["term"] - merged["theil_value"]).abs().max() < 1e-9
-    assert (merged["pct"] - 100).abs().max() < 1e-6
+def test_the_map_shows_the_published_theil_contributions(published):
+    """The explorer's Theil T contribution of a province is the mart's, not a value of its own."""
+    data = explorer.explorer_data(Marts(published))
+    units = Marts(published)("fct_inequality_theil_units")
+    beds = units[(units["theil_form"] == "theil_t") & (units["resource"] == "beds_10k")]
+    indicator = next(i for i in data["indicators"] if i["id"] == "theil_beds_10k")
+    year = int(beds["year"].max())
+    expected = beds[beds["year"] == year].set_index("region_code")["contribution_pct"]
+    codes = [province["code"] for province in data["provinces"]]
+    shown = dict(zip(codes, indicator["values"][str(year)]["v"]))
+    assert len(expected) == 31
+    for code, value in expected.items():
+        assert shown[code] == pytest.approx(value, rel=1e-6), code
 
 
 def test_build_needs_the_marts_only():

@@ -25,6 +25,7 @@ from medres.inequality import (
     lorenz_curve,
     theil,
     theil_nested,
+    theil_terms,
 )
 from medres.validation import InputError
 
@@ -191,6 +192,25 @@ def test_theil_t_and_l_with_decomposition_on_a_hand_derived_example():
     assert pct[("theil_t", "between")] == pytest.approx(
         100 * (ln3 - 1.5 * ln2) / (11 / 8 * ln3 - 2 * ln2)
     )
+
+
+def test_theil_unit_terms_on_the_hand_derived_example():
+    # The example above: y = (1/8, 3/8, 1/4, 1/4), p = (1/6, 1/6, 1/3, 1/3). Unit terms of T are
+    # y ln(y/p): (1/8) ln(3/4), (3/8) ln(9/4), (1/4) ln(3/4), (1/4) ln(3/4); of L, p ln(p/y):
+    # (1/6) ln(4/3), (1/6) ln(4/9), (1/3) ln(4/3), (1/3) ln(4/3). Each form's terms add up to it.
+    frame = pd.DataFrame({"u": list("abcd"), "r": [1, 3, 2, 2], "p": [1, 1, 2, 2]})
+    terms = theil_terms(frame, "u", "r", "p").set_index(["index", "u"])["term"]
+    ln = math.log
+    expected_t = [ln(3 / 4) / 8, 3 / 8 * ln(9 / 4), ln(3 / 4) / 4, ln(3 / 4) / 4]
+    expected_l = [ln(4 / 3) / 6, ln(4 / 9) / 6, ln(4 / 3) / 3, ln(4 / 3) / 3]
+    assert terms["theil_t"].tolist() == pytest.approx(expected_t, abs=1e-15)
+    assert terms["theil_l"].tolist() == pytest.approx(expected_l, abs=1e-15)
+    totals = theil(frame, "u", "r", "p").components.set_index("index")["value"]
+    for form in ("theil_t", "theil_l"):
+        assert terms[form].sum() == pytest.approx(totals[form], abs=1e-15)
+    percent = theil_terms(frame, "u", "r", "p", forms=("theil_t",))["contribution_pct"]
+    assert percent.sum() == pytest.approx(100)
+    assert (percent < 0).sum() == 3  # three units hold less of the resource than of the people
 
 
 def test_theil_without_groupings_reports_totals_only():

@@ -19,9 +19,9 @@ No charting library, CDN, web font or network request: opening ``index.html`` fr
 * the national line of the trend chart is the ratio of sums Σ numerator / Σ population of
   ``fct_area_per_capita`` (:func:`medres.figures.regional_per_capita`), not a mean of provincial
   ratios;
-* a province's contribution to the Theil T index of a resource is its term sᵢ ln(sᵢ/pᵢ) (resource
-  and population shares of ``fct_province_agglomeration``) as a percentage of their sum, the total
-  Theil T of ``fct_inequality_theil``;
+* a province's contribution to the Theil T index of a resource is its term sᵢ ln(sᵢ/pᵢ) as a
+  percentage of the index, ``contribution_pct`` of ``fct_inequality_theil_units`` (Theil T), as
+  published;
 * a city's contribution to within-province inequality is ``share_of_within_pct`` of
   ``fct_city_inequality_theil_cities`` (Theil T), as published; the province panel adds up its
   cities' shares.
@@ -37,7 +37,6 @@ import sys
 from pathlib import Path
 
 import jinja2
-import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
@@ -64,7 +63,7 @@ STATIC_FILES = ("explorer.js", "explorer.css")
 #: (models/marts/_exposures.yml; python_tests/test_lineage.py keeps them equal).
 EXPLORER_MARTS = (
     "dim_province_names", "dim_years", "dim_build_settings", "fct_area_per_capita",
-    "fct_province_per_capita", "fct_province_rsr", "fct_province_quality_scores", "fct_province_agglomeration",
+    "fct_province_per_capita", "fct_province_rsr", "fct_province_quality_scores", "fct_inequality_theil_units",
     "fct_inequality_theil", "fct_inequality_theil_groups", "fct_lorenz_curves",
     "fct_inequality_gini", "fct_city_per_capita", "fct_city_inequality_theil_cities",
 )
@@ -163,20 +162,6 @@ def _by_year(frame: pd.DataFrame, codes: list[str], value: str, rank: str | None
     return out
 
 
-def province_theil_contributions(agglomeration: pd.DataFrame) -> pd.DataFrame:
-    """Each province's Theil T term sᵢ ln(sᵢ/pᵢ) of a resource and year, and its percentage of the
-    total (the sum of the terms). Columns: year, resource, region_code, theil_term,
-    contribution_pct."""
-    frame = agglomeration[["year", "resource", "region_code", "resource_share",
-                           "population_share"]].dropna().copy()
-    share, population = frame["resource_share"].to_numpy(), frame["population_share"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["theil_term"] = np.where(share > 0, share * np.log(share / population), 0.0)
-    total = frame.groupby(["year", "resource"])["theil_term"].transform("sum")
-    frame["contribution_pct"] = 100 * frame["theil_term"] / total
-    return frame.drop(columns=["resource_share", "population_share"]).reset_index(drop=True)
-
-
 def national_ratio_of_sums(marts: Marts) -> pd.DataFrame:
     """The 31 provinces' per-capita indicators by year as Σ numerator / Σ population.
     Columns: year, indicator_column, value."""
@@ -209,7 +194,8 @@ def explorer_data(marts: Marts) -> dict:
     per_capita = marts("fct_province_per_capita")
     rsr = marts("fct_province_rsr")
     quality = marts("fct_province_quality_scores").rename(columns={"edition": "year"})
-    contributions = province_theil_contributions(marts("fct_province_agglomeration"))
+    contributions = marts("fct_inequality_theil_units")
+    contributions = contributions[contributions["theil_form"] == "theil_t"]
     national = national_ratio_of_sums(marts)
 
     indicators = []

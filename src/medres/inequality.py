@@ -296,6 +296,37 @@ def theil_nested(
     )
 
 
+def theil_terms(
+    frame: pd.DataFrame,
+    id_column: str,
+    resource: str,
+    population: str,
+    forms: Sequence[str] = THEIL_FORMS,
+) -> pd.DataFrame:
+    """Each unit's term of Theil T and/or L: T ``yᵢ ln(yᵢ/pᵢ)``, L ``pᵢ ln(pᵢ/yᵢ)`` (shares of the
+    resource and the population), whose sum over the units is the index of :func:`theil`.
+
+    Columns: ``index``, ``id_column``, ``resource_share``, ``population_share``, ``term`` and
+    ``contribution_pct`` (100 · term / index; a unit with less of the resource than of the
+    population has a negative T term). One row per unit and form, units in input order.
+    """
+    forms = _check_forms(forms)
+    clean = theil_input(frame, id_column, resource, population, [], forms)
+    y = (clean[resource] / clean[resource].sum()).to_numpy()
+    p = (clean[population] / clean[population].sum()).to_numpy()
+    parts = []
+    for form in forms:
+        terms = _plogq(y, p) if form == "theil_t" else _plogq(p, y)
+        total = terms.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            percent = 100 * terms / total if total > 0 else np.full(len(terms), np.nan)
+        parts.append(pd.DataFrame({
+            "index": form, id_column: clean[id_column].to_numpy(), "resource_share": y,
+            "population_share": p, "term": terms, "contribution_pct": percent,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _decompose(
     clean: pd.DataFrame,
     id_column: str,

@@ -319,7 +319,8 @@ def inequality_panel(
     out of that group. Returns, each with ``group_column`` and ``resource`` (or ``indicator``):
     ``gini`` (by population and by land area), ``lorenz`` (points of both curves), ``theil``
     (components: total / between / within per form and grouping), ``theil_groups``,
-    ``agglomeration`` (HRAD, PAD per unit) and ``dispersion`` (CV per per-capita indicator).
+    ``theil_units`` (each unit's term of Theil T and L), ``agglomeration`` (HRAD, PAD per unit)
+    and ``dispersion`` (CV per per-capita indicator).
     """
     missing = [key for key in INEQUALITY_SETTINGS if key not in settings]
     if missing:
@@ -329,7 +330,8 @@ def inequality_panel(
 
     def evaluate(ordered: pd.DataFrame) -> dict[str, pd.DataFrame]:
         outputs: dict[str, list[pd.DataFrame]] = {
-            name: [] for name in ("gini", "lorenz", "theil", "theil_groups", "agglomeration")
+            name: [] for name in ("gini", "lorenz", "theil", "theil_groups", "theil_units",
+                                  "agglomeration")
         }
         for resource in settings["resources"]:
             if resource not in ordered.columns:
@@ -353,6 +355,9 @@ def inequality_panel(
             names = {"index": "theil_form", "group": "region_group"}
             outputs["theil"].append(result.components.rename(columns=names).assign(**tag))
             outputs["theil_groups"].append(result.groups.rename(columns=names).assign(**tag))
+            outputs["theil_units"].append(
+                inequality.theil_terms(ordered, id_column, resource, population)
+                .rename(columns=names).assign(**tag))
             outputs["agglomeration"].append(
                 inequality.agglomeration(ordered, id_column, resource, population, area).assign(**tag))
         indicators = [c for c in settings["per_capita_indicators"] if ordered[c].notna().any()]
