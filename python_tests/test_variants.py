@@ -298,6 +298,8 @@ def test_census_basis_is_one_year(ci_build: ProjectCopy) -> None:
         per_capita = connection.execute(
             "select region_code, beds_per_1000, population_10k from fct_province_per_capita "
             "where year = 2020 order by region_code").df().set_index("region_code")
+        # settings holds CI_VARS's custom method too: these two checks are its agreement with the
+        # package (test_custom_indicators_entropy_distinct_ten_grades checks the rest).
         check_rsr_year(connection, 2020, settings)
         check_clusters(ci_build, connection, 2020, settings, schema="ci_intermediate")
     seeds = ci_build.root / "seeds"
