@@ -10,7 +10,11 @@ with published as (
     where component = 'total'
 )
 
-select jackknife.year, jackknife.resource, jackknife.measure, jackknife.index_value,
+select
+    jackknife.year,
+    jackknife.resource,
+    jackknife.measure,
+    jackknife.index_value,
     published.index_value as published_value
 from {{ ref('fct_inequality_jackknife') }} as jackknife
 left join published

@@ -1,4 +1,5 @@
-{#- The permutation test's observed total and between part (medres.robustness, its own arithmetic) equal those of fct_inequality_theil (medres.inequality). -#}
+{#- The permutation test's observed total and between part (medres.robustness, its own arithmetic)
+    equal those of fct_inequality_theil (medres.inequality). -#}
 select permutation.year, permutation.resource, permutation.grouping, permutation.theil_form
 from {{ ref('fct_inequality_theil_permutation') }} as permutation
 inner join {{ ref('fct_inequality_theil') }} as theil
