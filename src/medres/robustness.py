@@ -253,8 +253,14 @@ def rsr_grade_variants(
     values = {column: clean[column].to_numpy() for column in columns}
     default_grades: np.ndarray | None = None
     parts = []
+    # The configured weights of each indicator set, normalised by medres.rsr's rule once.
+    configured: dict[tuple[str, ...], np.ndarray] = {}
     for variant, family, kept_units, chosen, options in variants:
-        grades, slope_p = _grades(values, kept_units, chosen, options)
+        names = tuple(i["name"] for i in chosen)
+        if names not in configured:
+            configured[names] = rsr.normalised_weights(
+                {i["name"]: i.get("weight", 1) for i in chosen}, list(names)).to_numpy()
+        grades, slope_p = _grades(values, kept_units, chosen, options, configured[names])
         if default_grades is None:
             default_grades = grades
         parts.append(pd.DataFrame({
@@ -275,16 +281,16 @@ def _present_indicators(frame: pd.DataFrame, settings: Mapping[str, Any]) -> lis
 
 
 def _grades(values: Mapping[str, np.ndarray], kept_units: np.ndarray, chosen: list[dict],
-            options: Mapping[str, Any]) -> tuple[np.ndarray, float]:
+            options: Mapping[str, Any], configured_weights: np.ndarray) -> tuple[np.ndarray, float]:
     """The kept units' grades and the slope's p under one variant: :func:`medres.rsr.evaluate`'s
-    steps on arrays (its kernels), graded even when the slope is not significant."""
+    steps on arrays (its kernels), graded even when the slope is not significant.
+    ``configured_weights``: the chosen indicators' weights, normalised, for configured weighting."""
     matrix = np.column_stack([values[i["column"]][kept_units] for i in chosen])
     if len(matrix) < 3:
         raise InputError(f"need at least 3 units to evaluate, got {len(matrix)}")
     larger_is_better = [i["direction"] == "positive" for i in chosen]
     if options["weighting"] == "configured":
-        weights = np.array([float(i.get("weight", 1)) for i in chosen])
-        weights = weights / weights.sum()
+        weights = configured_weights
     else:
         weights = rsr.entropy_weight_values(matrix, larger_is_better, [i["name"] for i in chosen])
     scores = rsr.rank_sum_ratios(rsr.indicator_ranks(matrix, larger_is_better), weights)

@@ -194,7 +194,7 @@ def rank_sum_ratio(ranks: pd.DataFrame, weights: Mapping[str, float] | None = No
     if ranks.shape[0] == 0 or ranks.shape[1] == 0:
         raise InputError("rank_sum_ratio needs at least one unit and one rank column")
     normalised = None if weights is None else \
-        _normalise_weights(weights, list(ranks.columns)).to_numpy()
+        normalised_weights(weights, list(ranks.columns)).to_numpy()
     return pd.Series(rank_sum_ratios(ranks.to_numpy(dtype=float), normalised), index=ranks.index)
 
 
@@ -259,17 +259,16 @@ def probit_table(rsr_values: Sequence[float] | pd.Series | np.ndarray) -> pd.Dat
     ``percentile = average_rank / n`` (a fraction; the largest value's is set to ``1 − 1/(4n)``
     because ``p = 1`` has an infinite probit) and ``probit = 5 + Φ⁻¹(percentile)``.
     """
-    values = np.asarray(rsr_values, dtype=float)
-    if values.ndim != 1 or len(values) == 0:
-        raise InputError("probit_table needs a non-empty one-dimensional sequence of RSR values")
-    if not np.isfinite(values).all():
-        raise InputError("probit_table: RSR values must be finite")
-    return pd.DataFrame(_probit_distribution(values)[0])
+    return pd.DataFrame(_probit_distribution(np.asarray(rsr_values, dtype=float))[0])
 
 
 def _probit_distribution(values: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """:func:`probit_table`'s columns (one entry per distinct value, ascending) and, for each
     value, the position of its distinct value."""
+    if values.ndim != 1 or len(values) == 0:
+        raise InputError("probit_table needs a non-empty one-dimensional sequence of RSR values")
+    if not np.isfinite(values).all():
+        raise InputError("probit_table: RSR values must be finite")
     unit_count = len(values)
     distinct, inverse, frequency = np.unique(values, return_inverse=True, return_counts=True)
     cumulative = np.cumsum(frequency)
@@ -458,12 +457,14 @@ def grade_thresholds(grades: int, intercept: float, slope: float) -> pd.DataFram
     """:func:`grade_cutoffs` plus ``rsr_lower = intercept + slope·probit_lower`` (null for the
     worst grade, which has no lower bound): the fitted RSR at which each grade starts."""
     thresholds = grade_cutoffs(grades)
-    probits = thresholds["probit_lower"].to_numpy()
-    finite = np.isfinite(probits)
-    rsr_lower = np.full(len(probits), math.nan)
-    rsr_lower[finite] = intercept + slope * probits[finite]
-    thresholds["rsr_lower"] = rsr_lower
+    thresholds["rsr_lower"] = _rsr_lower_bounds(grades, intercept, slope)
     return thresholds
+
+
+def _rsr_lower_bounds(grades: int, intercept: float, slope: float) -> np.ndarray:
+    """``intercept + slope·probit_lower`` of grades 1 … ``grades``; NaN for the worst grade."""
+    return np.array([*(intercept + slope * probit for probit in reversed(OPTIMAL_GRADING_PROBITS[grades])),
+                     math.nan])
 
 
 def assign_grades(
@@ -525,16 +526,11 @@ def grade(
     if "wrsr" not in units.columns:
         raise InputError("grade: the units frame lacks the column 'wrsr' (the graded score)")
     wrsr = units["wrsr"].to_numpy(dtype=float)
-    if len(wrsr) == 0 or not np.isfinite(wrsr).all():
-        raise InputError("grade: the 'wrsr' values must be finite, and at least one is needed")
-    distribution, inverse = _probit_distribution(wrsr)
-    probit = distribution["probit"][inverse]
-    line = _line_fit(*_fit_points(probit, wrsr, fit_rows), fit_rows)
+    distribution, inverse, line = _probit_line(wrsr, fit_rows)
     if not force and not slope_is_significant(line["slope_p"], alpha):
         raise RegressionNotSignificant(line["slope_p"], alpha)
-    fitted = line["intercept"] + line["slope"] * probit
+    probit, fitted, grade_of_unit = _graded(wrsr, distribution, inverse, line, grades, grade_on)
     thresholds = grade_thresholds(grades, line["intercept"], line["slope"])
-    grade_of_unit = assign_grades(fitted if grade_on == "fitted" else wrsr, thresholds["rsr_lower"])
     labels = np.array(thresholds["grade_label"])
     units = units.assign(
         **{column: distribution[column][inverse]
@@ -550,14 +546,26 @@ def grade_values(wrsr: np.ndarray, grades: int = 5, fit_rows: str = "all",
     """Steps 3–5 on an array of scores, graded whatever the slope's p (as ``force=True``): each
     unit's grade and the slope's p value. :func:`grade` without its frames, for callers that
     regrade hundreds of times (:mod:`medres.robustness`); the parameters are not re-checked."""
+    distribution, inverse, line = _probit_line(wrsr, fit_rows)
+    return _graded(wrsr, distribution, inverse, line, grades, grade_on)[2], line["slope_p"]
+
+
+def _probit_line(wrsr: np.ndarray, fit_rows: str
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, float]]:
+    """Steps 3-4: the probit table of the scores, each score's position in it, and the line."""
     distribution, inverse = _probit_distribution(wrsr)
+    line = _line_fit(*_fit_points(distribution["probit"][inverse], wrsr, fit_rows), fit_rows)
+    return distribution, inverse, line
+
+
+def _graded(wrsr: np.ndarray, distribution: dict[str, np.ndarray], inverse: np.ndarray,
+            line: dict[str, float], grades: int, grade_on: str
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 5: each score's probit, fitted value and grade under the line's cut-offs."""
     probit = distribution["probit"][inverse]
-    line = _line_fit(*_fit_points(probit, wrsr, fit_rows), fit_rows)
-    lower = line["intercept"] + line["slope"] * np.array(
-        [*reversed(OPTIMAL_GRADING_PROBITS[grades]), -math.inf])
-    lower[-1] = -math.inf
-    graded = line["intercept"] + line["slope"] * probit if grade_on == "fitted" else wrsr
-    return assign_grades(graded, lower), line["slope_p"]
+    fitted = line["intercept"] + line["slope"] * probit
+    lower = _rsr_lower_bounds(grades, line["intercept"], line["slope"])
+    return probit, fitted, assign_grades(fitted if grade_on == "fitted" else wrsr, lower)
 
 
 def score(
@@ -659,7 +667,9 @@ def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> None:
         raise InputError(f"parameter {parameter} must be one of {list(allowed)}, got {value!r}")
 
 
-def _normalise_weights(weights: Mapping[str, float], columns: list[str]) -> pd.Series:
+def normalised_weights(weights: Mapping[str, float], columns: list[str]) -> pd.Series:
+    """A user's weight of each of ``columns`` (a mapping naming exactly them; finite,
+    non-negative, summing to more than 0), divided by their sum: the weights of WRSR."""
     if not isinstance(weights, Mapping):
         raise InputError(
             f"weights must be a mapping column -> weight, got {type(weights).__name__}"
@@ -701,4 +711,4 @@ def resolve_weights(
         if weights != "entropy":
             raise InputError(f"weights must be None, a mapping or 'entropy', got {weights!r}")
         return entropy_weights(clean, positive, negative), "entropy"
-    return _normalise_weights(weights, indicators), "custom"
+    return normalised_weights(weights, indicators), "custom"
