@@ -363,6 +363,10 @@ def test_equal_weight_gini_and_theil_match_pysal(provinces, resource):
     assert part(result, "theil_t", "within") == pytest.approx(float(decomposition.wg[0]), rel=1e-10)
     assert part(result, "theil_l", "total") == pytest.approx(
         -math.log(1 - atkinson(per_capita, 1)), rel=1e-12)
+    # The provinces' terms add up to PySAL's indices too.
+    terms = theil_terms(frame, "u", "x", "one").groupby("index")["term"].sum()
+    assert terms["theil_t"] == pytest.approx(float(Theil(per_capita).T), rel=1e-12)
+    assert terms["theil_l"] == pytest.approx(-math.log(1 - atkinson(per_capita, 1)), rel=1e-12)
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
