@@ -21,7 +21,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report explorer heat-export browser-test bench bench-explorer test test-fast pytest lint docs lock clean
+.PHONY: help venv build publish validate figures report explorer heat-export browser-test bench bench-explorer test test-fast test-unit lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -39,9 +39,6 @@ build: venv      ## check the seeds, dbt build (seeds, models, data tests; faili
 
 publish: venv    ## copy the marts to published/medres.duckdb and published/parquet/ (atomic replace)
 	$(BIN)/python -m medres.publish
-
-pytest: venv     ## unit tests of the medres package
-	$(BIN)/python -m pytest
 
 validate: venv   ## great-expectations: the published copy opens, holds every contracted mart (columns, types, comments, keys) and the rows dbt tested; Data Docs in reports/gx/ (with VARS: fails if published/ has other settings)
 	GX_ANALYTICS_ENABLED=False $(BIN)/python -m medres.expectations --published published --docs reports/gx $(VARS_ARG)
@@ -78,17 +75,26 @@ bench-explorer: venv  ## the explorer's size and first-view time in headless Chr
 # The read-only tests read the build `make test` has just made (default settings only: with VARS
 # they build a copy of their own), instead of building another copy.
 READ_THIS_BUILD = $(if $(strip $(VARS)),,MEDRES_TEST_READ_WORKTREE_BUILD=1)
+# The package's unit tests: no build, no copy, no browser (the markers are set in conftest.py).
+UNIT_TESTS := not slow and not reads_build
 
-# A dbt build keeps about one core busy (its Python holds the GIL), so two pytest workers, each
-# running whole modules (module fixtures are built once), use both cores of the CI machine.
+# A dbt build keeps about one core busy (its Python holds the GIL), so the unit tests run beside
+# it, the report beside great-expectations, and the tests that build copies or read this build on
+# two pytest workers, each running whole modules (module fixtures are built once).
 PYTEST_WORKERS ?= 2
+SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target
 
-test: build validate report  ## everything: build, great-expectations, report, then pytest (2 workers) incl. the variant matrix and browser
+test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh
-	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(SIDE_BY_SIDE) build test-unit
+	$(SIDE_BY_SIDE) validate report
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not ($(UNIT_TESTS))"
 
-test-fast: build  ## the inner loop: one build (its dbt data and unit tests run inside it) and the package's unit tests
-	$(BIN)/python -m pytest -m "not slow and not reads_build" -q
+test-fast: venv  ## the inner loop: one build (its dbt data and unit tests run inside it) beside the package's unit tests
+	$(SIDE_BY_SIDE) build test-unit
+
+test-unit: venv  ## the package's unit tests only (no build needed; part of make test and test-fast)
+	$(BIN)/python -m pytest -m "$(UNIT_TESTS)" -q
 
 lint: venv       ## ruff (Python; rules in ruff.toml) and sqlfluff with the dbt templater (SQL; rules in .sqlfluff)
 	$(BIN)/ruff check src python_tests bench scripts models

@@ -107,20 +107,24 @@ def copy_project(destination: Path) -> ProjectCopy:
     return ProjectCopy(destination)
 
 
-def mart_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def mart_digests(connection: duckdb.DuckDBPyConnection, read_as: tuple[str, str] | None = None) -> dict[str, str]:
     """Content hash of every table of a published database: its rows, sorted, as text.
 
     Rows are sorted so the hash does not depend on the order a build happened to write them in.
+    ``read_as`` (old, new) replaces the text ``old`` by ``new`` in every row before hashing.
     """
     tables = [name for (name,) in connection.execute(
         "select table_name from duckdb_tables() order by table_name").fetchall()]
-    return {table: relation_digest(connection, f'"{table}"') for table in tables}
+    return {table: relation_digest(connection, f'"{table}"', read_as) for table in tables}
 
 
-def relation_digest(connection: duckdb.DuckDBPyConnection, relation: str) -> str:
-    """Content hash of one table or view: its rows, sorted, as text."""
-    rows = connection.execute(f"select * from {relation}").fetchall()
-    return hashlib.sha256("\n".join(sorted(repr(row) for row in rows)).encode()).hexdigest()
+def relation_digest(connection: duckdb.DuckDBPyConnection, relation: str,
+                    read_as: tuple[str, str] | None = None) -> str:
+    """Content hash of one table or view: its rows, sorted, as text (``read_as``: mart_digests)."""
+    rows = [repr(row) for row in connection.execute(f"select * from {relation}").fetchall()]
+    if read_as is not None:
+        rows = [row.replace(*read_as) for row in rows]
+    return hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()
 
 
 def _build_a_copy(destination: Path) -> ProjectCopy:
