@@ -7,7 +7,9 @@ tools of the interpreter running pytest (the project's .venv); no new venv is cr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -76,8 +78,11 @@ class ProjectCopy:
         ``select`` (dbt's ``-s``) builds only those nodes and stops after dbt build: not every
         mart was built, so medres.publish would refuse, and published/ stays as it was.
         """
-        output = []
-        steps = PIPELINE if select is None else {k: v for k, v in PIPELINE.items() if k != "publish"}
+        status, printed = self.seedcheck(vars)
+        output = [f"$ seedcheck\n{printed}"]
+        if status != 0:
+            return BuildResult("seedcheck", "\n".join(output))
+        steps = {k: v for k, v in PIPELINE.items() if k != "seedcheck" and (select is None or k != "publish")}
         for step, command in steps.items():
             if vars is not None and step in VARS_STEPS:
                 command = [*command, "--vars", vars]
@@ -91,6 +96,18 @@ class ProjectCopy:
             if completed.returncode != 0:
                 return BuildResult(step, "\n".join(output))
         return BuildResult(None, "\n".join(output))
+
+    def seedcheck(self, vars: str | None = None) -> tuple[int, str]:
+        """The pipeline's first step, PIPELINE["seedcheck"], called in this process (exit status,
+        output): the same ``main`` in the copy's directory, without starting an interpreter for
+        each of the bad-input catalogue's cases (the check only reads the copy's files)."""
+        from medres import seedcheck
+
+        printed = io.StringIO()
+        with (contextlib.chdir(self.root), contextlib.redirect_stdout(printed),
+              contextlib.redirect_stderr(printed)):
+            status = seedcheck.main([] if vars is None else ["--vars", vars])
+        return status, printed.getvalue()
 
     def published_digest(self) -> dict[str, str]:
         """sha256 of every file under published/, by relative path."""

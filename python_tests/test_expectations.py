@@ -190,6 +190,9 @@ def test_cli_exit_status(build, tmp_path, capsys):
 def test_vars_check_the_settings_the_copy_was_built_with(build, tmp_path, capsys):
     assert cli(build, build.published, tmp_path, "--warehouse", "none",
                "--vars", "{medres_rsr_grades: 3}") == 1
-    assert "FAIL settings: published with medres_rsr_grades = 5 (wanted: 3)" in capsys.readouterr().err
+    refused = capsys.readouterr()
+    assert "FAIL settings: published with medres_rsr_grades = 5 (wanted: 3)" in refused.err
+    assert "refused, nothing validated" in refused.err and "expectations" not in refused.out
+    assert not (tmp_path / "gx").exists()  # no suite ran, no Data Docs written
     assert cli(build, build.published, tmp_path, "--warehouse", "none", "--vars", "{medres_rsr_gradez: 3}") == 2
     assert "did you mean medres_rsr_grades" in capsys.readouterr().err
