@@ -80,11 +80,12 @@ UNIT_TESTS := not slow and not reads_build
 
 # A dbt build keeps about one core busy (its Python holds the GIL), so the unit tests run beside
 # it, the report beside great-expectations, and the tests that build copies or read this build on
-# two pytest workers, each running whole modules (module fixtures are built once).
-PYTEST_WORKERS ?= 2
+# three pytest workers, each running whole modules (module fixtures are built once): on the 2-core
+# machine two workers left about 0.4 of a core idle, three keep both busy (docs/performance.md).
+PYTEST_WORKERS ?= 3
 SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target
 
-test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
+test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (3 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh
 	$(SIDE_BY_SIDE) build test-unit
 	$(SIDE_BY_SIDE) validate report

@@ -228,7 +228,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if "shared_built_project" in fixtures or item.path.suffix == ".md":
             item.add_marker(pytest.mark.reads_build)
-    # Files with slow tests first: `make test` hands whole files to two workers as they free up,
+    # Files with slow tests first: `make test` hands whole files to its workers as they free up,
     # and starting with the long ones keeps one worker from finishing the suite alone.
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
