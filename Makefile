@@ -21,7 +21,7 @@ export MEDRES_VARS := $(VARS)
 VARS_ARG = $(if $(strip $(VARS)),--vars "$$MEDRES_VARS")
 CHECK_PUBLISHED_SETTINGS = $(if $(strip $(VARS)),$(BIN)/python -m medres.buildsettings --published published $(VARS_ARG))
 
-.PHONY: help venv build publish validate figures report explorer heat-export browser-test bench bench-explorer test test-fast test-unit lint docs lock clean
+.PHONY: help venv build publish validate figures report explorer heat-export browser-test bench bench-suite bench-explorer test test-fast test-unit lint docs lock clean
 
 help:            ## list the targets (this text)
 	@echo "medres make targets (settings: VARS='{medres_rsr_grades: 3}', see README 'Settings'):"
@@ -68,6 +68,9 @@ browser-test: venv  ## render the report, the dbt docs and the explorer in headl
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
 
+bench-suite: venv  ## CPU seconds of the test suite per test file, on this build (run make build report first; prints)
+	$(BIN)/python bench/suite_cpu.py
+
 bench-explorer: venv  ## the explorer's size and first-view time in headless Chromium (prints; budget 2 s, 10 MB)
 	scripts/install_chromium.sh
 	$(BIN)/python bench/explorer_first_view.py
@@ -80,12 +83,13 @@ UNIT_TESTS := not slow and not reads_build
 
 # A dbt build keeps about one core busy (its Python holds the GIL), so the unit tests run beside
 # it, the report beside great-expectations, and the tests that build copies or read this build on
-# three pytest workers, each running whole modules (module fixtures are built once): on the 2-core
-# machine two workers left about 0.4 of a core idle, three keep both busy (docs/performance.md).
-PYTEST_WORKERS ?= 3
+# two pytest workers, each running whole modules (module fixtures are built once). Three workers
+# were slower on the 2-core machine: 365 s and 684 CPU s against 328 s and 578 CPU s
+# (docs/performance.md).
+PYTEST_WORKERS ?= 2
 SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target
 
-test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (3 workers) incl. the variant matrix and browser
+test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh
 	$(SIDE_BY_SIDE) build test-unit
 	$(SIDE_BY_SIDE) validate report
