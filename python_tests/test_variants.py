@@ -4,9 +4,13 @@ settings, and the marts agree with the Python package called directly on the mar
 Two builds, in one fresh copy with a fresh warehouse (about 40 s each on 2 cores):
 
 ``make`` — the user's path, ``make build VARS='{...}'`` in the copy (default target ``prod``):
-    3 grades, ward linkage, k = 3, Fudan edition 2020. Then ``make report VARS=...`` states the
-    settings and replaces each comparison with the study whose settings differ by a note naming
-    them, and ``make report`` with other VARS is refused naming the setting.
+    3 grades, the distinct-RSR fit, ward linkage, k = 3, Fudan edition 2020. Its configured
+    weights tie some provinces' RSR, so the distinct fit (26 points in 2020) is another line than
+    the all-rows fit (31): grading on the wrong one would move every fitted RSR. (The ci build's
+    entropy weights tie nothing, so there the two fits are the same line and prove nothing.)
+    Then ``make report VARS=...`` states the settings and replaces each comparison with the study
+    whose settings differ by a note naming them, and ``make report`` with other VARS is refused
+    naming the setting.
 ``ci`` — in the same copy and warehouse, ``dbt build --target ci``: the census population basis
     (only 2020 has a census count, so the panel is one year; ``medres_year: 2020``), its schemas
     ci_raw … ci_marts beside prod's raw … marts, neither overwriting the other; and in the same
@@ -39,6 +43,7 @@ from medres.report import NO_BOUND
 
 MAKE_VARS = {
     "medres_rsr_grades": 3,
+    "medres_rsr_fit_rows": "distinct",
     "medres_cluster_linkage": "ward",
     "medres_cluster_k": 3,
     "medres_fudan_edition": 2020,
@@ -167,9 +172,9 @@ def check_rsr_year(connection: duckdb.DuckDBPyConnection, year: int, settings: d
     assert (thresholds.loc[both, "rsr_lower"] - api.loc[both, "rsr_lower"]).abs().max() < 1e-9
 
     fit = connection.execute(
-        "select intercept, slope from fct_rsr_regression where year = ? and fit_rows = ?",
-        [year, settings["medres_rsr_fit_rows"]]).fetchone()
-    assert fit is not None
+        "select intercept, slope from fct_rsr_regression where year = ? and fit_rows = ? "
+        "and used_for_grading", [year, settings["medres_rsr_fit_rows"]]).fetchone()
+    assert fit is not None, (year, "the configured fit is not the one used for grading")
     assert math.isclose(fit[0], result.regression.loc[0, "intercept"], abs_tol=1e-9)
     assert math.isclose(fit[1], result.regression.loc[0, "slope"], abs_tol=1e-9)
 
@@ -216,6 +221,10 @@ def test_make_build_records_the_settings(make_build: ProjectCopy) -> None:
             check_clusters(make_build, connection, year, settings)
         assert connection.execute(
             "select count(distinct grade) from fct_province_rsr where year = 2020").fetchone()[0] <= 3
+        # Not vacuous: tied RSR values make the distinct fit another line than the all-rows fit.
+        fits = dict(connection.execute(
+            "select fit_rows, (n_points, slope) from fct_rsr_regression where year = 2020").fetchall())
+        assert fits["distinct"][0] < fits["all"][0] == 31 and fits["distinct"][1] != fits["all"][1]
 
 
 @pytest.fixture(scope="module")
@@ -233,10 +242,12 @@ def test_non_study_settings_replace_their_comparisons_with_a_note(make_report: t
     tables = parse_tables(page)
     rows = {r[0][0]: r for r in tables.tables["build-settings"]}
     assert rows["medres_rsr_grades"][1][0] == "3" and rows["medres_rsr_grades"][3][0] == "no"
-    grades_note = ("medres_rsr_grades = 3 (the study: 5)",)
+    fit_note = ('medres_rsr_fit_rows = "distinct" (the study: "all")',)
+    grades_note = (*fit_note, "medres_rsr_grades = 3 (the study: 5)")
     # comparison: (the settings its note names, the tables the note replaces)
     differing = {"table-1": (CLUSTER_NOTES, ("table-1",)),
                  "tables-2-6": (CLUSTER_NOTES, ("tables-2-6-profiles", "tables-2-6-rows")),
+                 "table-9": (fit_note, ("table-9",)),
                  "table-10": (grades_note, ("table-10",)),
                  "table-11": (grades_note, ("table-11",))}
     for comparison, (named, replaced) in differing.items():
@@ -254,9 +265,8 @@ def test_non_study_settings_replace_their_comparisons_with_a_note(make_report: t
     assert "medres_rsr_grades = 3 (the study: 5)" in agreement[:agreement.index("</p>")]
     assert "grades agree with the study" not in page
     assert "table-11-grades" not in tables.tables and "table-11-differences" not in tables.tables
-    # The comparisons whose settings are the study's are still made.
-    for table_id in ("table-8", "table-9"):
-        assert table_id in tables.tables, table_id
+    # The comparison whose settings are the study's is still made.
+    assert "table-8" in tables.tables
     assert len(tables.tables["grade-thresholds"]) == 3
     assert [c[0] for c in tables.tables["grade-thresholds"][-1][3:]] == [NO_BOUND] * 2
     assert "medres_rsr_grades=3" in probit_svg and "grade 3" in probit_svg
