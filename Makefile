@@ -87,16 +87,17 @@ UNIT_TESTS := not slow and not reads_build
 # were slower on the 2-core machine: 365 s and 684 CPU s against 328 s and 578 CPU s
 # (docs/performance.md).
 PYTEST_WORKERS ?= 2
-SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target
+# The sub-makes skip the venv step: the calling target has just run it.
+SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
 
 test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh
-	$(SIDE_BY_SIDE) build test-unit
-	$(SIDE_BY_SIDE) validate report
+	+$(SIDE_BY_SIDE) build test-unit
+	+$(SIDE_BY_SIDE) validate report
 	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not ($(UNIT_TESTS))"
 
 test-fast: venv  ## the inner loop: one build (its dbt data and unit tests run inside it) beside the package's unit tests
-	$(SIDE_BY_SIDE) build test-unit
+	+$(SIDE_BY_SIDE) build test-unit
 
 test-unit: venv  ## the package's unit tests only (no build needed; part of make test and test-fast)
 	$(BIN)/python -m pytest -m "$(UNIT_TESTS)" -q

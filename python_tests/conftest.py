@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +107,13 @@ class ProjectCopy:
         printed = io.StringIO()
         with (contextlib.chdir(self.root), contextlib.redirect_stdout(printed),
               contextlib.redirect_stderr(printed)):
-            status = seedcheck.main([] if vars is None else ["--vars", vars])
+            try:
+                status = seedcheck.main([] if vars is None else ["--vars", vars])
+            except SystemExit as exit:  # argparse: as the process would exit
+                status = exit.code if isinstance(exit.code, int) else 1
+            except Exception:  # a crash: the traceback the process would print, exit status 1
+                traceback.print_exc()
+                status = 1
         return status, printed.getvalue()
 
     def published_digest(self) -> dict[str, str]:

@@ -188,11 +188,21 @@ def test_cli_exit_status(build, tmp_path, capsys):
 
 
 def test_vars_check_the_settings_the_copy_was_built_with(build, tmp_path, capsys):
+    # A previous run's Data Docs: a refused run must not leave them looking current.
+    (tmp_path / "gx" / "static").mkdir(parents=True)
+    (tmp_path / "gx" / "index.html").write_text("an earlier, green validation", encoding="utf-8")
     assert cli(build, build.published, tmp_path, "--warehouse", "none",
                "--vars", "{medres_rsr_grades: 3}") == 1
     refused = capsys.readouterr()
     assert "FAIL settings: published with medres_rsr_grades = 5 (wanted: 3)" in refused.err
     assert "refused, nothing validated" in refused.err and "expectations" not in refused.out
-    assert not (tmp_path / "gx").exists()  # no suite ran, no Data Docs written
+    assert not (tmp_path / "gx" / "index.html").exists()  # no suite ran, no Data Docs left
     assert cli(build, build.published, tmp_path, "--warehouse", "none", "--vars", "{medres_rsr_gradez: 3}") == 2
     assert "did you mean medres_rsr_grades" in capsys.readouterr().err
+
+    # A published file that is not a DuckDB database: exit 2 naming it, no traceback.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "medres.duckdb").write_bytes(b"not a database")
+    assert cli(build, broken, tmp_path, "--warehouse", "none", "--vars", "{medres_rsr_grades: 3}") == 2
+    assert f"the settings of {broken}/medres.duckdb cannot be read" in capsys.readouterr().err

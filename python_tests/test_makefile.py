@@ -1,5 +1,6 @@
 """`make help` lists every target the Makefile documents, and VARS reaches the build's commands."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -8,7 +9,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def make(*arguments: str) -> str:
-    completed = subprocess.run(["make", "--no-print-directory", *arguments], cwd=PROJECT,
+    # Under `make test VARS=...` the calling make's flags and VARS are in the environment; this
+    # make must see only the arguments given here.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MEDRES_VARS")}
+    completed = subprocess.run(["make", "--no-print-directory", *arguments], cwd=PROJECT, env=env,
                                capture_output=True, text=True, timeout=60, check=True)
     return completed.stdout
 

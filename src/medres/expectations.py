@@ -376,13 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = None if arguments.warehouse.lower() == "none" else Path(arguments.warehouse)
 
     # Settings first: a slip in --vars, or a published copy built with other settings, stops the
-    # gate before any suite runs (as the report and the figures refuse before they render).
+    # gate before any suite runs (as the report and the figures refuse before they render). The
+    # previous Data Docs go first, so a refused run leaves no green page behind.
+    _reset_docs(arguments.docs)
     try:
         other_settings = [] if arguments.vars is None else buildsettings.differences(
             buildsettings.published_settings(arguments.published),
             settings.resolve(arguments.project.parent, arguments.vars))
-    except (FileNotFoundError, settings.SettingsError) as error:
+    except settings.SettingsError as error:
         print(f"medres.expectations: {error}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"medres.expectations: the settings of {arguments.published}/medres.duckdb cannot be "
+              f"read: {error}", file=sys.stderr)
         return 2
     if other_settings:
         for difference in other_settings:
@@ -391,7 +397,6 @@ def main(argv: list[str] | None = None) -> int:
               "(make build VARS=...)", file=sys.stderr)
         return 1
 
-    _reset_docs(arguments.docs)
     try:
         counts, failures = run(arguments.published, arguments.manifest, warehouse,
                                arguments.schema, arguments.docs)
