@@ -63,12 +63,17 @@ class ProjectCopy:
     def published(self) -> Path:
         return self.root / "published"
 
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "medres.duckdb"
+
     def env(self) -> dict[str, str]:
-        """Environment of every step: the copy's profiles, warehouse and medres source."""
+        """Environment of every step, run in ``root``: the copy's profiles, warehouse (profiles.yml's
+        default path, so dbt reuses the partial-parse state a built copy carries) and medres source."""
         # The venv installs medres editable from the working tree; the copy's own source
         # (checker, publisher, dbt Python models' imports) must win.
         return {
-            **dbt_environment(self.root, self.root / "warehouse" / "medres.duckdb"),
+            **dbt_environment(self.root),
             "PYTHONPATH": str(self.root / "src"),
         }
 

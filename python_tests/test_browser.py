@@ -178,7 +178,7 @@ def dbt_docs(shared_built_project, tmp_path_factory) -> Path:
     project = shared_built_project.root
     tmp = tmp_path_factory.mktemp("dbt-docs")
     copy = tmp / "medres.duckdb"
-    shutil.copyfile(shared_built_project.env()["MEDRES_DUCKDB_PATH"], copy)  # read-only for others
+    shutil.copyfile(shared_built_project.warehouse, copy)  # read-only for others
     env = {**shared_built_project.env(), "MEDRES_DUCKDB_PATH": str(copy)}
     dbt = Path(sys.executable).parent / "dbt"
     target = tmp / "target"

@@ -29,7 +29,7 @@ def described_columns(manifest: dict, node: dict) -> set[str]:
 
 def test_every_node_and_column_is_described(shared_built_project):
     manifest = json.loads((shared_built_project.root / "target" / "manifest.json").read_text())
-    warehouse = shared_built_project.env()["MEDRES_DUCKDB_PATH"]
+    warehouse = str(shared_built_project.warehouse)
     undescribed = []
     with duckdb.connect(warehouse, read_only=True) as connection:
         for node in manifest["nodes"].values():

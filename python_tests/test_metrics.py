@@ -56,7 +56,7 @@ def by_year_and(rows: list[dict[str, str]], column: str) -> dict[tuple[int, str]
 
 
 def mart_rows(project: ProjectCopy, sql: str) -> list[tuple]:
-    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+    with duckdb.connect(str(project.warehouse), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 
@@ -98,7 +98,7 @@ def test_regional_ratios_are_not_means_of_provincial_ratios(project):
 def test_province_values_equal_the_per_capita_mart(project):
     rows = mf_query(project, PER_CAPITA, ["metric_time__year", "province"])
     actual = by_year_and(rows, "province")
-    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+    with duckdb.connect(str(project.warehouse), read_only=True) as connection:
         mart = connection.execute(
             "select year, region_code, beds_per_1000, health_workforce_per_1000, "
             "institutions_per_10k, health_expenditure_per_capita_yuan "
@@ -144,7 +144,7 @@ def test_quality_metrics_per_edition(project):
     assert int(editions[2020]["provinces_with_top100_hospital"]) == 19
     assert all(int(row["top100_hospitals"]) == 100 for row in editions.values())
     seeds = project.root / "seeds"
-    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+    with duckdb.connect(str(project.warehouse), read_only=True) as connection:
         # Independently of the marts: the 2020 edition's scores straight from the seed.
         (score_2020,) = connection.execute(f"""
             select sum(cast(reputation_score as double) + cast(research_score as double))
@@ -162,7 +162,7 @@ def test_inequality_metrics_equal_the_marts(project):
     rows = mf_query(project, ["gini_population", "gini_land_area", "theil_t_total",
                               "theil_l_total"], ["metric_time__year", "resource"])
     actual = by_year_and(rows, "resource")
-    with duckdb.connect(project.env()["MEDRES_DUCKDB_PATH"], read_only=True) as connection:
+    with duckdb.connect(str(project.warehouse), read_only=True) as connection:
         gini = connection.execute(
             "select year, resource, weight_basis, gini from marts.fct_inequality_gini").fetchall()
         theil = connection.execute(

@@ -53,7 +53,7 @@ HELD = re.compile(r'Could not set lock on file "([^"]+)": Conflicting lock is he
 
 
 def lock_path(warehouse: Path) -> Path:
-    return warehouse.parent / LOCK_NAME
+    return warehouse.absolute().parent / LOCK_NAME  # absolute: messages name it whole
 
 
 def acquire(warehouse: Path) -> IO[str] | None:
@@ -157,7 +157,8 @@ def explain_environment(output: str) -> list[str]:
     """One line per environment failure dbt's output shows, naming cause and fix."""
     held = HELD.search(output)
     if held:
-        return [f"medres.build: the warehouse {held.group(1)} is held by another process "
+        # DuckDB names the file as dbt opened it (profiles.yml's default is relative): name it whole.
+        return [f"medres.build: the warehouse {Path(held.group(1)).absolute()} is held by another process "
                 f"(PID {held.group(3)}: {held.group(2)}), e.g. a notebook, a BI tool or another dbt "
                 "command; close it (or wait for it) and build again. published/ is unchanged."]
     return []

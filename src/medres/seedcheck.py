@@ -368,7 +368,8 @@ def load_seeds(seeds_dir: Path, variables: dict[str, Any] | None = None
     seeds: dict[str, Seed] = {}
     unresolved: list[Problem] = []
     for yml in sorted([*seeds_dir.rglob("*.yml"), *seeds_dir.rglob("*.yaml")]):
-        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
+        # libyaml's loader (the same safe subset): the pure-Python one took a fifth of the check.
+        document = yaml.load(yml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
         for entry in document.get("seeds") or []:
             config = entry.get("config") or {}
             # dbt merges seed-level meta from both places; so do we.
@@ -753,12 +754,17 @@ def _check_cell(seed: Seed, row: Row, column: str, raw: str) -> list[Problem]:
     def bad(rule: str, message: str, soft: bool = False) -> Problem:
         return seed.problem(row, column, message, soft, rule=f"{column}: {rule}")
 
-    odd = next((ch for ch in raw if ch in ODD_WHITESPACE or (ch.isspace() and ch != " ")), None)
+    numeric = column_type in NUMERIC_TYPES
+    # Printable ASCII (most cells) holds neither odd whitespace nor full-width characters: the
+    # character scans below are skipped for it, which halves the check of a 90,000-cell project.
+    plain = raw.isascii() and raw.isprintable()
+    odd = None if plain else next(
+        (ch for ch in raw if ch in ODD_WHITESPACE or (ch.isspace() and ch != " ")), None)
     if odd is not None:
         name = ODD_WHITESPACE.get(odd, f"the invisible character U+{ord(odd):04X}")
         return [bad("whitespace", f"{_quote(raw)} contains {name}: delete it")]
-    numeric = column_type in NUMERIC_TYPES
-    wide = next((ch for ch in raw if 0xFF01 <= ord(ch) <= 0xFF5E and (numeric or ch.isalnum())), None)
+    wide = None if plain else next(
+        (ch for ch in raw if 0xFF01 <= ord(ch) <= 0xFF5E and (numeric or ch.isalnum())), None)
     if wide is not None:
         return [bad("full-width", f"{_quote(raw)} contains the full-width character {_quote(wide)}: "
                                   f"type the ASCII {_quote(chr(ord(wide) - 0xFEE0))} "

@@ -84,7 +84,7 @@ def parse_cli_vars(text: str | None) -> dict[str, Any]:
 def project_vars(project_dir: Path = Path(".")) -> dict[str, Any]:
     """The ``vars:`` of ``dbt_project.yml`` (project-level ones, as dbt reads them)."""
     path = project_dir / "dbt_project.yml"
-    project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    project = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}  # libyaml: fast
     return dict(project.get("vars") or {})
 
 
