@@ -94,7 +94,7 @@ test: venv       ## everything: build beside the unit tests, great-expectations 
 	scripts/install_chromium.sh
 	+$(SIDE_BY_SIDE) build test-unit
 	+$(SIDE_BY_SIDE) validate report
-	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not ($(UNIT_TESTS))"
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not ($(UNIT_TESTS))"
 
 test-fast: venv  ## the inner loop: one build (its dbt data and unit tests run inside it) beside the package's unit tests
 	+$(SIDE_BY_SIDE) build test-unit

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, OUT_DIR: out, "MEDRES_TEST_READ_WORKTREE_BUILD": "1",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-m", "pytest", "-p", "suite_cpu", "-q", "-p", "no:cacheprovider",
-                   "-n", str(arguments.workers), "--dist", "loadfile", *pytest_arguments]
+                   "-n", str(arguments.workers), "--dist", "loadfile", "--no-loadscope-reorder", *pytest_arguments]
         started, cpu_before = time.monotonic(), cpu_seconds()
         completed = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         wall, cpu = time.monotonic() - started, cpu_seconds() - cpu_before

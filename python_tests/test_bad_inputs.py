@@ -477,6 +477,7 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
             (built_project.root / seed).write_bytes(content)
         restore_build(built_project, good_build)
     assert result.failed_step == case.caught_by, result.output[-4000:]
+    assert "Traceback" not in result.output, result.output[-4000:]
     for expected in case.expected:
         assert expected in result.output, f"missing {expected!r} in:\n{result.output[-4000:]}"
     if case.max_output_bytes is not None:
