@@ -111,7 +111,7 @@ def make_build(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     return project
 
 
-#: The marts the ci variant's checks read: the ci build is the subgraph that makes them (38 of the
+#: The marts the ci variant's checks read: the ci build is the subgraph that makes them (about 40 of the
 #: project's seeds and models; the city panel and the inequality lens do not read these settings).
 CI_MARTS = ("dim_build_settings", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
             "fct_province_rsr", "fct_rsr_evaluations", "fct_rsr_grade_thresholds", "fct_rsr_regression",
