@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from chromium import TIMEOUT_MS, VIEWPORT, launched_browser, screenshot_directory
+from conftest import clone_built
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from medres import report
@@ -174,19 +175,15 @@ def test_report_renders_in_chromium(page, serve, rendered_report, images):
 
 @pytest.fixture(scope="module")
 def dbt_docs(shared_built_project, tmp_path_factory) -> Path:
-    """dbt docs of the temporary build, generated against a copy of its warehouse."""
-    project = shared_built_project.root
-    tmp = tmp_path_factory.mktemp("dbt-docs")
-    copy = tmp / "medres.duckdb"
-    shutil.copyfile(shared_built_project.warehouse, copy)  # read-only for others
-    env = {**shared_built_project.env(), "MEDRES_DUCKDB_PATH": str(copy)}
+    """dbt docs of the session's build, generated in a copy of it (dbt opens the warehouse to
+    write, which would block the other tests' readers; the copy keeps dbt's parse state, so dbt
+    parses only what changed)."""
+    project = clone_built(shared_built_project, tmp_path_factory.mktemp("dbt-docs") / "project")
     dbt = Path(sys.executable).parent / "dbt"
-    target = tmp / "target"
-    result = subprocess.run(
-        [str(dbt), "docs", "generate", "--target-path", str(target), "--log-path", str(tmp)],
-        check=False, cwd=project, env=env, capture_output=True, text=True, timeout=600,
-    )
+    result = subprocess.run([str(dbt), "docs", "generate"], check=False, cwd=project.root,
+                            env=project.env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    target = project.root / "target"
     for name in ("index.html", "manifest.json", "catalog.json"):
         assert (target / name).exists(), name
     return target
