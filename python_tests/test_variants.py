@@ -17,7 +17,8 @@ subgraph that the other settings reach:
     (only 2020 has a census count, so the panel is one year; ``medres_year: 2020``), its schemas
     ci_raw … ci_marts beside prod's raw … marts, neither overwriting the other; and in the same
     build a custom method: 3 RSR indicators under new names with one negative, entropy weights,
-    the distinct-RSR fit, 10 grades, complete linkage. The method runs per year by the same code
+    the distinct-RSR fit, 10 grades, complete linkage, k = 8 (the largest), alpha 0.1 and forced
+    grading. The method runs per year by the same code
     in every year, so its one census year proves it; the make build checks two years.
 
 Per variant, ``dim_build_settings`` records the settings; a year's RSR, WRSR, fitted
@@ -67,6 +68,10 @@ CI_VARS = {
     "medres_rsr_fit_rows": "distinct",
     "medres_rsr_grades": 10,
     "medres_cluster_linkage": "complete",
+    # The bounds of three more settings (test_vars parses only wrong values).
+    "medres_cluster_k": 8,
+    "medres_rsr_alpha": 0.1,
+    "medres_rsr_force": True,
 }
 
 
