@@ -143,6 +143,7 @@ PER_CAPITA_COLUMNS = (
 NATIONAL = "31 provinces"
 REGIONS_3 = ("East", "Central", "West")
 FORMATS = ("png", "svg")
+DPI = 150  # of the PNG files
 
 
 class MissingMartError(RuntimeError):
@@ -449,10 +450,15 @@ class FigureResult:
 
 def _save(fig: plt.Figure, out: Path, name: str) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
+    # The tight bounding box ("tight", padded as savefig pads it) laid out once for both formats:
+    # savefig(bbox_inches="tight") lays the figure out again for each format it writes.
+    fig.set_dpi(DPI)
+    fig.draw_without_rendering()
+    tight = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
     files = {}
     for fmt in FORMATS:
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        save = functools.partial(fig.savefig, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+        save = functools.partial(fig.savefig, format=fmt, dpi=DPI, bbox_inches=tight, metadata=metadata)
         files[fmt] = write_atomically(out / f"{name}.{fmt}", save)
     plt.close(fig)
     return files
