@@ -75,11 +75,6 @@ class ProjectCopy:
         return {
             **dbt_environment(self.root),
             "PYTHONPATH": str(self.root / "src"),
-            # One dbt thread: the tests' builds run beside each other on two pytest workers, and
-            # a build's two threads mostly contend for one interpreter lock (test_idempotency
-            # alone: 55 s and 58 CPU s with two threads, 50 s and 51.5 CPU s with one). The
-            # working tree's `make build` keeps the profile's two threads.
-            "DBT_THREADS": "1",
         }
 
     def build(self, timeout: float = 600, vars: str | None = None, select: str | None = None) -> BuildResult:
@@ -225,7 +220,7 @@ def rendered_report(shared_built_project: ProjectCopy, tmp_path_factory: pytest.
 def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
     """A copy of a built project, its warehouse and published/ included, to modify freely."""
     shutil.copytree(project.root, destination, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "reports", "__pycache__", ".pytest_cache", "*.egg-info"))
+        ".venv", ".git", "reports", "logs", "__pycache__", ".pytest_cache", "*.egg-info"))
     return ProjectCopy(destination)
 
 
@@ -235,10 +230,10 @@ def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
 #: (whose dbt data and unit tests run inside it) and the unit tests of the package.
 REBUILDING_FIXTURES = frozenset({"built_project", "make_build", "ci_build"})
 SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars", "test_explorer"})
-#: The test files that cost the most, costliest first, as `make bench-suite` measured them (CPU
-#: seconds per file: about 105, 78, 52, 36, 24, 22, 16, 13, 11 on the 2-core machine).
-COSTLIEST_FIRST = ("test_bad_inputs", "test_variants", "test_idempotency", "test_vars", "test_expectations",
-                   "test_metrics", "test_browser", "test_lineage", "test_figures")
+#: The test files that cost the most, costliest first, as `make bench-suite` measures them (CPU
+#: seconds per file on the 2-core machine, docs/performance.md).
+COSTLIEST_FIRST = ("test_variants", "test_bad_inputs", "test_idempotency", "test_expectations", "test_vars",
+                   "test_browser", "test_figures", "test_metrics")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -469,7 +469,7 @@ def batches(cases: list[Case]) -> dict[str, tuple[Case, ...]]:
     for case in cases:
         seeds = {seed for seed, _ in case.corruptions}
         shared = None
-        if case.caught_by != "seedcheck" and case.vars is None:
+        if case.caught_by != "seedcheck" and case.vars is None and case.select is not None:
             shared = next((group for group in groups
                            if group[0].caught_by == case.caught_by and group[0].vars is None
                            and not seeds & {seed for member in group for seed, _ in member.corruptions}),
@@ -536,6 +536,7 @@ def test_cases_share_a_run_only_when_their_seeds_differ() -> None:
     runs = set(BATCHES.values())
     assert any(len(batch) > 1 for batch in runs)
     for batch in runs:
+        assert len(batch) == 1 or all(case.select for case in batch), [case.name for case in batch]
         seeds = [seed for case in batch for seed, _ in case.corruptions]
         assert len(seeds) == len(set(seeds)), [case.name for case in batch]
         assert len({(case.caught_by, case.vars) for case in batch}) == 1
@@ -549,6 +550,9 @@ def test_bad_seed_fails_the_build_and_keeps_published(built_project: ProjectCopy
     assert "Traceback" not in result.output, result.output[-4000:]
     for expected in case.expected:
         assert expected in result.output, f"missing {expected!r} in:\n{result.output[-4000:]}"
+    # A wrong var is named on its own line, and no other var with it.
+    var_lines = {line.strip() for line in result.output.splitlines() if line.strip().startswith("var medres_")}
+    assert var_lines == {line for line in case.expected if line.startswith("var medres_")}, result.output[-4000:]
     if case.max_output_bytes is not None:
         assert len(result.output.encode()) < case.max_output_bytes, result.output[-4000:]
     assert built_project.published_digest() == run.published_before

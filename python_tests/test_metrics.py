@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import logging
 import os
 import re
+import signal
 import subprocess
 from unittest import mock
 
@@ -57,8 +59,23 @@ def mf(project: ProjectCopy, *arguments: str) -> str:
     from click.testing import CliRunner
     from dbt_metricflow.cli.main import cli
 
-    with contextlib.chdir(project.root), mock.patch.dict(os.environ, project.env(), clear=True):
-        result = CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
+    # The command configures the root logger (logging.basicConfig(force=True), a file in the
+    # copy's logs/) and its own SIGINT/SIGTERM handlers: both are put back for the later tests of
+    # this worker.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    signals = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.chdir(project.root), mock.patch.dict(os.environ, project.env(), clear=True):
+            result = CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for number, handler in signals.items():
+            signal.signal(number, handler)
     assert result.exit_code == 0, result.output[-4000:]
     return result.output
 

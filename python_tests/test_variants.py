@@ -1,8 +1,7 @@
 """The variant matrix: the project builds, passes its data tests and publishes under non-default
 settings, and the marts agree with the Python package called directly on the marts' own inputs.
 
-Two builds, in one fresh copy with a fresh warehouse: a full one (about 40 s on 2 cores) and the
-subgraph that the other settings reach:
+Two builds, in one fresh copy with a fresh warehouse (about 40 s each on 2 cores):
 
 ``make`` — the user's path, ``make build VARS='{...}'`` in the copy (default target ``prod``):
     3 grades, the distinct-RSR fit, ward linkage, k = 3, Fudan edition 2020. Its configured
@@ -12,8 +11,7 @@ subgraph that the other settings reach:
     Then ``make report VARS=...`` states the settings and replaces each comparison with the study
     whose settings differ by a note naming them, and ``make report`` with other VARS is refused
     naming the setting.
-``ci`` — in the same copy and warehouse, ``dbt build --target ci`` of the marts of the provinces'
-    per-capita values, RSR grades and clusters (CI_MARTS) and their ancestors: the census population basis
+``ci`` — in the same copy and warehouse, ``dbt build --target ci``: the census population basis
     (only 2020 has a census count, so the panel is one year; ``medres_year: 2020``), its schemas
     ci_raw … ci_marts beside prod's raw … marts, neither overwriting the other; and in the same
     build a custom method: 3 RSR indicators under new names with one negative, entropy weights,
@@ -21,7 +19,7 @@ subgraph that the other settings reach:
     grading. The method runs per year by the same code
     in every year, so its one census year proves it; the make build checks two years.
 
-Per variant, ``dim_build_settings`` records the settings; a year's RSR, WRSR, fitted
+Per variant, the published ``dim_build_settings`` records the settings; a year's RSR, WRSR, fitted
 RSR, grades and cut-offs equal :func:`medres.rsr.evaluate` on the indicator values read from
 ``fct_province_indicator_ranks``; the chosen-k memberships equal :func:`medres.cluster.hierarchical`
 on the clustering's input (``int_province_resource_totals`` in the copy's warehouse).
@@ -116,34 +114,21 @@ def make_build(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopy:
     return project
 
 
-#: The marts the ci variant's checks read: the ci build is the subgraph that makes them (about 40 of the
-#: project's seeds and models; the city panel and the inequality lens do not read these settings).
-CI_MARTS = ("dim_build_settings", "dim_years", "fct_province_per_capita", "fct_province_indicator_ranks",
-            "fct_province_rsr", "fct_rsr_evaluations", "fct_rsr_grade_thresholds", "fct_rsr_regression",
-            "fct_province_clusters")
-
-
 @pytest.fixture(scope="module")
 def ci_build(make_build: ProjectCopy) -> ProjectCopy:
-    """The census variant, built with --target ci into the make build's warehouse: CI_MARTS and
-    their ancestors, with the data tests whose parents are all among them."""
+    """The census variant, built with --target ci into the make build's warehouse."""
     project = make_build
     before = project.published_digest()
-    status, printed = project.seedcheck(as_vars(CI_VARS))
-    assert status == 0, f"ci variant, seedcheck failed:\n{printed[-6000:]}"
-    built = run([*PIPELINE["dbt build"], "--target", "ci", "--vars", as_vars(CI_VARS),
-                 "--indirect-selection", "cautious", "-s", *(f"+{mart}" for mart in CI_MARTS)], project)
-    assert built.returncode == 0, f"ci variant, dbt build failed:\n{built.stdout[-6000:]}"
+    steps = {
+        "seedcheck": [*PIPELINE["seedcheck"], "--vars", as_vars(CI_VARS)],
+        "dbt build": [*PIPELINE["dbt build"], "--target", "ci", "--vars", as_vars(CI_VARS)],
+        "publish": [*PIPELINE["publish"], "--schema", "ci_marts", "--out", "published-ci"],
+    }
+    for step, command in steps.items():
+        completed = run(command, project)
+        assert completed.returncode == 0, f"ci variant, {step} failed:\n{completed.stdout[-6000:]}"
     assert project.published_digest() == before, "the ci build changed prod's published/"
     return project
-
-
-@pytest.fixture
-def ci_marts(ci_build: ProjectCopy):
-    """The ci build's marts (schema ci_marts of the copy's warehouse), read-only."""
-    with duckdb.connect(str(ci_build.warehouse), read_only=True) as connection:
-        connection.execute("use ci_marts")
-        yield connection
 
 
 # --- Checks against the Python package ----------------------------------------------------------
@@ -322,19 +307,19 @@ def test_targets_side_by_side(ci_build: ProjectCopy) -> None:
     assert prod_years > 1
 
 
-def test_census_basis_is_one_year(ci_build: ProjectCopy, ci_marts: duckdb.DuckDBPyConnection) -> None:
-    connection = ci_marts
-    settings = settings_of(connection)
-    assert settings["medres_population_basis"] == "census"
-    assert connection.execute("select year, population_basis from dim_years").fetchall() == [
-        (2020, "census")]
-    per_capita = connection.execute(
-        "select region_code, beds_per_1000, population_10k from fct_province_per_capita "
-        "where year = 2020 order by region_code").df().set_index("region_code")
-    # settings holds CI_VARS's custom method too: these two checks are its agreement with the
-    # package (test_custom_indicators_entropy_distinct_ten_grades checks the rest).
-    check_rsr_year(connection, 2020, settings)
-    check_clusters(ci_build, connection, 2020, settings, schema="ci_intermediate")
+def test_census_basis_is_one_year(ci_build: ProjectCopy) -> None:
+    with published(ci_build, "published-ci") as connection:
+        settings = settings_of(connection)
+        assert settings["medres_population_basis"] == "census"
+        assert connection.execute("select year, population_basis from dim_years").fetchall() == [
+            (2020, "census")]
+        per_capita = connection.execute(
+            "select region_code, beds_per_1000, population_10k from fct_province_per_capita "
+            "where year = 2020 order by region_code").df().set_index("region_code")
+        # settings holds CI_VARS's custom method too: these two checks are its agreement with the
+        # package (test_custom_indicators_entropy_distinct_ten_grades checks the rest).
+        check_rsr_year(connection, 2020, settings)
+        check_clusters(ci_build, connection, 2020, settings, schema="ci_intermediate")
     seeds = ci_build.root / "seeds"
     census = pd.read_csv(seeds / "census" / "census_population.csv", dtype={"region_code": str})
     beds = pd.read_csv(seeds / "nbs" / "nbs_beds.csv", dtype={"region_code": str})
@@ -346,22 +331,22 @@ def test_census_basis_is_one_year(ci_build: ProjectCopy, ci_marts: duckdb.DuckDB
 
 # --- in the ci build: 3 indicators, one negative, entropy, distinct fit, 10 grades, complete linkage
 
-def test_custom_indicators_entropy_distinct_ten_grades(ci_marts: duckdb.DuckDBPyConnection) -> None:
-    connection = ci_marts
-    settings = settings_of(connection)
-    for name, value in CI_VARS.items():
-        assert settings[name] == value, name
-    assert connection.execute(
-        "select distinct indicator from fct_province_indicator_ranks order by 1").fetchall() == [
-        ("beds",), ("institutions_neg",), ("workforce",)]
-    evaluations = dict(connection.execute(
-        "select year, weighting from fct_rsr_evaluations").fetchall())
-    assert evaluations == {2020: "entropy"}
-    grades = connection.execute(
-        "select count(*) from fct_rsr_grade_thresholds where year = 2020").fetchone()[0]
-    assert grades == 10
-    # A negative indicator ranks descending: the most institutions per 10,000 ranks 1.
-    top = connection.execute(
-        "select indicator_rank from fct_province_indicator_ranks where year = 2020 and "
-        "indicator = 'institutions_neg' order by indicator_value desc limit 1").fetchone()[0]
-    assert top == 1
+def test_custom_indicators_entropy_distinct_ten_grades(ci_build: ProjectCopy) -> None:
+    with published(ci_build, "published-ci") as connection:
+        settings = settings_of(connection)
+        for name, value in CI_VARS.items():
+            assert settings[name] == value, name
+        assert connection.execute(
+            "select distinct indicator from fct_province_indicator_ranks order by 1").fetchall() == [
+            ("beds",), ("institutions_neg",), ("workforce",)]
+        evaluations = dict(connection.execute(
+            "select year, weighting from fct_rsr_evaluations").fetchall())
+        assert evaluations == {2020: "entropy"}
+        grades = connection.execute(
+            "select count(*) from fct_rsr_grade_thresholds where year = 2020").fetchone()[0]
+        assert grades == 10
+        # A negative indicator ranks descending: the most institutions per 10,000 ranks 1.
+        top = connection.execute(
+            "select indicator_rank from fct_province_indicator_ranks where year = 2020 and "
+            "indicator = 'institutions_neg' order by indicator_value desc limit 1").fetchone()[0]
+        assert top == 1

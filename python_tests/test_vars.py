@@ -81,7 +81,7 @@ def test_var_is_checked_up_front(parsed: dict[str, tuple[int, str]], name: str) 
     expected = CASES[name][1]
     var_lines = [line.strip() for line in output.splitlines() if line.strip().startswith("var medres_")]
     assert var_lines == expected, output[-3000:]
-    assert returncode == (0 if not expected else 2), output[-3000:]
+    assert returncode == 2, output[-3000:]
     assert "Traceback" not in output
 
 

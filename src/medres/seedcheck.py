@@ -368,8 +368,7 @@ def load_seeds(seeds_dir: Path, variables: dict[str, Any] | None = None
     seeds: dict[str, Seed] = {}
     unresolved: list[Problem] = []
     for yml in sorted([*seeds_dir.rglob("*.yml"), *seeds_dir.rglob("*.yaml")]):
-        # libyaml's loader (the same safe subset): the pure-Python one took a fifth of the check.
-        document = yaml.load(yml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+        document = yaml.load(yml.read_text(encoding="utf-8"), Loader=settings.SAFE_LOADER) or {}
         for entry in document.get("seeds") or []:
             config = entry.get("config") or {}
             # dbt merges seed-level meta from both places; so do we.
