@@ -465,13 +465,16 @@ def batches(cases: list[Case]) -> dict[str, tuple[Case, ...]]:
     same outcome whose seeds differ: one dbt start, parse and build of their selections together
     instead of one each (about 5 CPU s apiece). Each case's own messages name its seed, its test and
     its rows, so a case cannot pass on another's failure."""
+    def can_share(case: Case) -> bool:  # dbt runs it on a selection, without vars of its own
+        return case.caught_by != "seedcheck" and case.vars is None and case.select is not None
+
     groups: list[list[Case]] = []
     for case in cases:
         seeds = {seed for seed, _ in case.corruptions}
         shared = None
-        if case.caught_by != "seedcheck" and case.vars is None and case.select is not None:
+        if can_share(case):
             shared = next((group for group in groups
-                           if group[0].caught_by == case.caught_by and group[0].vars is None
+                           if can_share(group[0]) and group[0].caught_by == case.caught_by
                            and not seeds & {seed for member in group for seed, _ in member.corruptions}),
                           None)
         if shared is None:
