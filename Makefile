@@ -87,8 +87,10 @@ UNIT_TESTS := not slow and not reads_build
 # were slower on the 2-core machine: 365 s and 684 CPU s against 328 s and 578 CPU s
 # (docs/performance.md).
 PYTEST_WORKERS ?= 2
-# The sub-makes skip the venv step: the calling target has just run it.
-SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
+# The sub-makes skip the venv step: the calling target has just run it. A build beside other work
+# runs dbt on one thread (MEDRES_DBT_THREADS, profiles.yml): as fast as two threads, with a fifth
+# less CPU (docs/performance.md).
+SIDE_BY_SIDE = MEDRES_DBT_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
 
 test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
 	scripts/install_chromium.sh

@@ -71,10 +71,14 @@ class ProjectCopy:
         """Environment of every step, run in ``root``: the copy's profiles, warehouse (profiles.yml's
         default path, so dbt reuses the partial-parse state a built copy carries) and medres source."""
         # The venv installs medres editable from the working tree; the copy's own source
-        # (checker, publisher, dbt Python models' imports) must win.
+        # (checker, publisher, dbt Python models' imports) must win. One dbt thread: a copy's build
+        # runs beside the other pytest worker, so a second thread only contends for the
+        # interpreter lock (a full build: about 40 CPU s with one thread, 48-52 with two, in the
+        # same wall time on the quiet 2-core machine; docs/performance.md).
         return {
             **dbt_environment(self.root),
             "PYTHONPATH": str(self.root / "src"),
+            "MEDRES_DBT_THREADS": "1",
         }
 
     def build(self, timeout: float = 600, vars: str | None = None, select: str | None = None) -> BuildResult:

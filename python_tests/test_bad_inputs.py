@@ -170,12 +170,14 @@ CASES = [
     Case("full-width commas as separators", BEDS, lambda text: text.replace(",", "，"),
          (f"{BEDS}, row 1 (header): the header is separated by full-width commas '，' (U+FF0C), which do "
           "not separate cells: replace every '，' between cells with an ASCII comma ','",)),
-    # Bounded: 20 lines per file and rule, then one line counting the rest.
-    Case("310,000 duplicate rows", POPULATION, edit_lines(lambda lines: lines + [lines[1]] * 310_000),
+    # Bounded: 20 lines per file and rule, then one line counting the rest (31,000 lines of errors
+    # would be about 3 MB; any count above 20 proves the bound, and the check reads each of these
+    # rows at about 30 µs, so 31,000 rather than 310,000 saves 9 CPU s of the suite).
+    Case("31,000 duplicate rows", POPULATION, edit_lines(lambda lines: lines + [lines[1]] * 31_000),
          (f"{POPULATION}, row 281 (year 2016, region_code 110000), columns year, region_code: year 2016, "
           "region_code 110000 is also in row 2",
-          f"{POPULATION}: 309980 more errors like the 20 above (unique_key year, region_code) not printed",
-          "seedcheck: 310000 error(s)"),
+          f"{POPULATION}: 30980 more errors like the 20 above (unique_key year, region_code) not printed",
+          "seedcheck: 31000 error(s)"),
          max_output_bytes=50_000),
 
     # --- One cell. ---

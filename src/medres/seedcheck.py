@@ -1226,7 +1226,7 @@ def _check_year_over_year(seed: Seed, rule: dict[str, Any], seeds: dict[str, See
 # --- bounding the output ------------------------------------------------------------------------------
 
 # At most this many problems are printed per file and rule (e.g. per column's type check, per
-# unique key); the rest are counted in one line. A file with 310,000 duplicated rows must not
+# unique key); the rest are counted in one line. A file with 31,000 duplicated rows must not
 # print megabytes: the first few rows show the cause.
 MAX_PROBLEMS_PER_RULE = 20
 
