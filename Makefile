@@ -68,8 +68,8 @@ browser-test: venv  ## render the report, the dbt docs and the explorer in headl
 bench: venv      ## dbt build vs a trivial project and a same-DAG floor (warm parse; --parse cold via bench/run.py), Python model costs, the city panel's share
 	$(BIN)/python bench/run.py
 
-bench-suite: venv  ## CPU seconds of the test suite per test file, on this build (run make build report first; prints)
-	$(BIN)/python bench/suite_cpu.py
+bench-suite: venv  ## CPU seconds of the test suite per test file, on this build (run make build first; prints)
+	$(BIN)/python bench/suite_cpu.py $(PYTEST_PARALLEL)
 
 bench-explorer: venv  ## the explorer's size and first-view time in headless Chromium (prints; budget 2 s, 10 MB)
 	scripts/install_chromium.sh
@@ -82,21 +82,25 @@ READ_THIS_BUILD = $(if $(strip $(VARS)),,MEDRES_TEST_READ_WORKTREE_BUILD=1)
 UNIT_TESTS := not slow and not reads_build
 
 # A dbt build keeps about one core busy (its Python holds the GIL), so the unit tests run beside
-# it, the report beside great-expectations, and the tests that build copies or read this build on
-# two pytest workers, each running whole modules (module fixtures are built once). Three workers
-# were slower on the 2-core machine: 365 s and 684 CPU s against 328 s and 578 CPU s
-# (docs/performance.md).
+# it, then the tests that build copies or read this build on two pytest workers, each running whole
+# modules (module fixtures are built once); great-expectations and the report run inside them
+# (test_expectations runs `make validate`'s command on this build; the report is rendered once, by
+# the worker that runs the modules reading it). Three workers were slower on the 2-core machine:
+# 365 s and 684 CPU s against 328 s and 578 CPU s (docs/performance.md).
 PYTEST_WORKERS ?= 2
+# How make test spreads the files over its workers (bench-suite measures the same run): whole files
+# per worker (the report's readers together: conftest), costliest first (conftest.COSTLIEST_FIRST)
+# instead of xdist's order by test count.
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # The sub-makes skip the venv step: the calling target has just run it. A build beside other work
 # runs dbt on one thread (MEDRES_DBT_THREADS, profiles.yml): as fast as two threads, with a fifth
 # less CPU (docs/performance.md).
 SIDE_BY_SIDE = MEDRES_DBT_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
 
-test: venv       ## everything: build beside the unit tests, great-expectations beside the report, then the rest of pytest (2 workers) incl. the variant matrix and browser
+test: venv       ## everything: build beside the unit tests, then the rest of pytest (2 workers) incl. great-expectations, the report, the variant matrix and browser
 	scripts/install_chromium.sh
 	+$(SIDE_BY_SIDE) build test-unit
-	+$(SIDE_BY_SIDE) validate report
-	$(READ_THIS_BUILD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not ($(UNIT_TESTS))"
+	$(READ_THIS_BUILD) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not ($(UNIT_TESTS))"
 
 test-fast: venv  ## the inner loop: one build (its dbt data and unit tests run inside it) beside the package's unit tests
 	+$(SIDE_BY_SIDE) build test-unit

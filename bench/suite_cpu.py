@@ -4,18 +4,19 @@ On the 2-core machine `make test` is bound by the CPU work of its parts, not by 
 pytest workers keep both cores busy most of the time; a third one only added CPU time), so its
 wall time follows the CPU seconds each file costs.
 This runs pytest as `make test` runs its last part (the files that build copies or read a build,
-on ``--workers`` workers, ``--dist loadfile``) plus the unit tests, with a plugin that charges each
+with the pytest-xdist options `make bench-suite` passes from the Makefile's PYTEST_PARALLEL) plus
+the unit tests, with a plugin that charges each
 test's CPU time (user + system of the worker and of the processes it waited for: dbt builds, seed
 checks, Chromium, MetricFlow) to its file; module fixtures are charged to the file whose first test
 sets them up. It prints one line per file, the total, and the wall time of the run.
 
-It reads the working tree's build, as `make test` does: run ``make build report`` first (with
-default settings). Usage: ``python bench/suite_cpu.py [--workers N] [pytest arguments]``.
+It reads the working tree's build, as `make test` does: run ``make build`` first (with
+default settings). Usage: ``make bench-suite``, or ``python bench/suite_cpu.py [pytest arguments]``
+(then give the xdist options yourself, e.g. ``-n 2 --dist loadfile``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -64,17 +65,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    arguments, pytest_arguments = parser.parse_known_args(argv)
+    pytest_arguments = sys.argv[1:] if argv is None else argv
+    workers = pytest_arguments[pytest_arguments.index("-n") + 1] if "-n" in pytest_arguments else "1"
     if not (ROOT / "published" / "medres.duckdb").exists():
-        print("bench/suite_cpu.py: published/ is missing: run `make build report` first", file=sys.stderr)
+        print("bench/suite_cpu.py: published/ is missing: run `make build` first", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="medres-suite-cpu-") as out:
         env = {**os.environ, OUT_DIR: out, "MEDRES_TEST_READ_WORKTREE_BUILD": "1",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-m", "pytest", "-p", "suite_cpu", "-q", "-p", "no:cacheprovider",
-                   "-n", str(arguments.workers), "--dist", "loadfile", "--no-loadscope-reorder", *pytest_arguments]
+                   *pytest_arguments]
         started, cpu_before = time.monotonic(), cpu_seconds()
         completed = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         wall, cpu = time.monotonic() - started, cpu_seconds() - cpu_before
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in per_file.most_common():
         print(f"{seconds:7.1f}  {name}")
     print(f"{sum(per_file.values()):7.1f}  in tests, {cpu:.1f} CPU s in the whole pytest run "
-          f"({arguments.workers} workers, {wall:.1f} s wall, {cpu / wall:.2f} cores busy on average); "
+          f"({workers} worker(s), {wall:.1f} s wall, {cpu / wall:.2f} cores busy on average); "
           f"pytest exit status {completed.returncode}")
     return completed.returncode
 

@@ -202,23 +202,24 @@ def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCop
 
 
 @pytest.fixture(scope="session")
-def rendered_report(shared_built_project: ProjectCopy, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """index.html of the report of ``shared_built_project``, for tests that only read it: under
-    `make test` the one its `make report` step has just rendered from that build, else rendered
-    here into a temporary directory."""
+def report_render(shared_built_project: ProjectCopy, tmp_path_factory: pytest.TempPathFactory):
+    """The report of ``shared_built_project`` (page and figures, medres.report.build) rendered once
+    into a temporary directory, for the tests that only read it: the modules of REPORT_GROUP run
+    on one pytest worker, so the session renders it once (`make test` has no report step of its
+    own)."""
     from medres import report
     from medres.figures import MissingMartError
 
-    if _worktree_build() is not None:
-        index = PROJECT / "reports" / "index.html"
-        published = PROJECT / "published" / "medres.duckdb"
-        assert index.exists() and index.stat().st_mtime >= published.stat().st_mtime, \
-            f"{WORKTREE_BUILD}=1 but reports/index.html is missing or older than published/ (make report)"
-        return index
     try:
         return report.build(shared_built_project.published, tmp_path_factory.mktemp("report"))
     except MissingMartError as error:
         pytest.fail(f"the report needs the published marts: {error}")
+
+
+@pytest.fixture(scope="session")
+def rendered_report(report_render) -> Path:
+    """index.html of the session's report (``report_render``)."""
+    return report_render.index
 
 
 def clone_built(project: ProjectCopy, destination: Path) -> ProjectCopy:
@@ -238,6 +239,25 @@ SLOW_MODULES = frozenset({"test_browser", "test_published_compat", "test_vars", 
 #: seconds per file on the 2-core machine, docs/performance.md).
 COSTLIEST_FIRST = ("test_variants", "test_bad_inputs", "test_idempotency", "test_expectations", "test_vars",
                    "test_browser", "test_figures", "test_metrics")
+#: The modules that read the session's rendered report (``report_render``): one unit of work for
+#: pytest-xdist (pytest_xdist_make_scheduler), so one worker renders it once.
+REPORT_GROUP = frozenset({"test_report", "test_browser", "test_figures"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`make test`'s ``--dist loadfile`` hands whole files to its workers; the report's readers
+    (REPORT_GROUP) go to one worker together. (xdist's ``loadgroup`` would mark them instead, but
+    its node-id suffix has no effect under pytest 9, and it would split every other file.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ReportReadersTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "report readers" if Path(scope).stem in REPORT_GROUP else scope
+
+    return ReportReadersTogether(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,13 +22,10 @@ def published(shared_built_project: ProjectCopy) -> Path:
 
 
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory, published) -> tuple[Path, dict[str, figures.FigureResult]]:
-    out = tmp_path_factory.mktemp("figures")
-    try:
-        results = figures.generate(figures.Marts(published), out)
-    except figures.MissingMartError as error:
-        pytest.fail(f"figures need the published marts (dbt build, then medres.publish): {error}")
-    return out, {r.name: r for r in results}
+def drawn(report_render) -> tuple[Path, dict[str, figures.FigureResult]]:
+    """The figures the session's report drew (medres.report.build calls figures.generate on the
+    same published marts), and what each drawing returned."""
+    return report_render.index.parent / "figures", report_render.figures
 
 
 def test_every_figure_is_written_as_png_and_svg(drawn):

@@ -1408,9 +1408,17 @@ def render(context: Context) -> str:
         grade_colours=grade_colours(context), geo_credit=figures.GEO_CREDIT)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What :func:`build` wrote: the page and the figures it drew (by name)."""
+
+    index: Path
+    figures: dict[str, figures.FigureResult]
+
+
 def build(published: Path, out: Path, year: int | None = None,
-          project_dir: Path | None = None) -> Path:
-    """Draw the figures into ``out/figures`` and write ``out/index.html``; return its path.
+          project_dir: Path | None = None) -> Rendered:
+    """Draw the figures into ``out/figures`` and write ``out/index.html``; return both.
     ``project_dir``: where dbt_project.yml (the study's settings) is; defaults to the project
     directory (figures.project_file)."""
     marts = Marts(published)
@@ -1420,12 +1428,11 @@ def build(published: Path, out: Path, year: int | None = None,
         project_dir = figures.project_file(Path("dbt_project.yml"), "--project-dir").parent
     if year is None:
         year = figures.report_year(marts("dim_years"))
-    results = figures.generate(marts, out / "figures", year)
-    context = Context(marts, tables, study_settings(project_dir), year,
-                      {r.name: r for r in results})
-    page = render(context)
+    drawn = {r.name: r for r in figures.generate(marts, out / "figures", year)}
+    page = render(Context(marts, tables, study_settings(project_dir), year, drawn))
     out.mkdir(parents=True, exist_ok=True)
-    return write_atomically(out / "index.html", lambda staged: staged.write_text(page, encoding="utf-8"))
+    index = write_atomically(out / "index.html", lambda staged: staged.write_text(page, encoding="utf-8"))
+    return Rendered(index, drawn)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1438,7 +1445,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     # The report year is the build's var medres_year (dim_years.is_report_year): one way to set it.
     try:
-        target = build(arguments.published, arguments.out, project_dir=arguments.project_dir)
+        target = build(arguments.published, arguments.out, project_dir=arguments.project_dir).index
     except (MissingMartError, FileNotFoundError) as error:
         print(f"medres.report: {error}", file=sys.stderr)
         return 2
