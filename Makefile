@@ -84,7 +84,7 @@ UNIT_TESTS := not slow and not reads_build
 # A dbt build keeps about one core busy (its Python holds the GIL), so the unit tests run beside
 # it, then the tests that build copies or read this build on two pytest workers, each running whole
 # modules (module fixtures are built once); great-expectations and the report run inside them
-# (test_expectations runs `make validate`'s command on this build; the report is rendered once, by
+# (test_expectations runs medres.expectations' CLI on this build; the report is rendered once, by
 # the worker that runs the modules reading it). Three workers were slower on the 2-core machine:
 # 365 s and 684 CPU s against 328 s and 578 CPU s (docs/performance.md).
 PYTEST_WORKERS ?= 2
@@ -93,13 +93,15 @@ PYTEST_WORKERS ?= 2
 # instead of xdist's order by test count.
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # The sub-makes skip the venv step: the calling target has just run it. A build beside other work
-# runs dbt on one thread (MEDRES_DBT_THREADS, profiles.yml): as fast as two threads, with a fifth
-# less CPU (docs/performance.md).
+# runs dbt on one thread (MEDRES_DBT_THREADS, profiles.yml; docs/performance.md).
 SIDE_BY_SIDE = MEDRES_DBT_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
 
+# With VARS the tests build default-settings copies of their own, so make test checks and renders
+# this build itself (great-expectations, report).
 test: venv       ## everything: build beside the unit tests, then the rest of pytest (2 workers) incl. great-expectations, the report, the variant matrix and browser
 	scripts/install_chromium.sh
 	+$(SIDE_BY_SIDE) build test-unit
+	$(if $(strip $(VARS)),+$(SIDE_BY_SIDE) validate report)
 	$(READ_THIS_BUILD) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not ($(UNIT_TESTS))"
 
 test-fast: venv  ## the inner loop: one build (its dbt data and unit tests run inside it) beside the package's unit tests

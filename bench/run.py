@@ -275,7 +275,7 @@ def print_profile(measurement: Measurement, top: int = 8) -> None:
     seeds = [row for row in timings if row[0].startswith("seed.")]
     print(f"  {measurement.name}: SQL models {sql_total:.2f} s, {len(tests)} tests "
           f"{sum(r[2] for r in tests):.2f} s, {len(seeds)} seeds {sum(r[2] for r in seeds):.2f} s "
-          "(node times overlap: 2 threads)")
+          "(node times overlap when dbt runs more than one thread: MEDRES_DBT_THREADS, default 2)")
     print(f"  {measurement.name}: slowest {top} nodes:")
     for unique_id, _language, seconds in timings[:top]:
         print(f"    {seconds:7.2f} s  {unique_id}")

@@ -17,6 +17,7 @@ default settings). Usage: ``make bench-suite``, or ``python bench/suite_cpu.py [
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -66,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     pytest_arguments = sys.argv[1:] if argv is None else argv
-    workers = pytest_arguments[pytest_arguments.index("-n") + 1] if "-n" in pytest_arguments else "1"
+    workers = next((value for flag, value in itertools.pairwise(pytest_arguments)
+                    if flag in ("-n", "--numprocesses")), "the given")
     if not (ROOT / "published" / "medres.duckdb").exists():
         print("bench/suite_cpu.py: published/ is missing: run `make build` first", file=sys.stderr)
         return 2

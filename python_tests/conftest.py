@@ -71,10 +71,9 @@ class ProjectCopy:
         """Environment of every step, run in ``root``: the copy's profiles, warehouse (profiles.yml's
         default path, so dbt reuses the partial-parse state a built copy carries) and medres source."""
         # The venv installs medres editable from the working tree; the copy's own source
-        # (checker, publisher, dbt Python models' imports) must win. One dbt thread: a copy's build
-        # runs beside the other pytest worker, so a second thread only contends for the
-        # interpreter lock (a full build: about 40 CPU s with one thread, 48-52 with two, in the
-        # same wall time on the quiet 2-core machine; docs/performance.md).
+        # (checker, publisher, dbt Python models' imports) must win. One dbt thread: under
+        # `make test` a copy's build runs beside the other pytest worker, where a second thread only
+        # adds CPU time (docs/performance.md).
         return {
             **dbt_environment(self.root),
             "PYTHONPATH": str(self.root / "src"),
@@ -204,9 +203,9 @@ def shared_built_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectCop
 @pytest.fixture(scope="session")
 def report_render(shared_built_project: ProjectCopy, tmp_path_factory: pytest.TempPathFactory):
     """The report of ``shared_built_project`` (page and figures, medres.report.build) rendered once
-    into a temporary directory, for the tests that only read it: the modules of REPORT_GROUP run
-    on one pytest worker, so the session renders it once (`make test` has no report step of its
-    own)."""
+    into a temporary directory, for the tests that only read it. Under `make test`'s
+    ``--dist loadfile`` the modules of REPORT_GROUP run on one pytest worker, so the session renders
+    it once (`make test` has no report step of its own); other xdist modes may render it per worker."""
     from medres import report
     from medres.figures import MissingMartError
 
@@ -244,6 +243,7 @@ COSTLIEST_FIRST = ("test_variants", "test_bad_inputs", "test_idempotency", "test
 REPORT_GROUP = frozenset({"test_report", "test_browser", "test_figures"})
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`make test`'s ``--dist loadfile`` hands whole files to its workers; the report's readers
     (REPORT_GROUP) go to one worker together. (xdist's ``loadgroup`` would mark them instead, but
@@ -268,8 +268,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if "shared_built_project" in fixtures or item.path.suffix == ".md":
             item.add_marker(pytest.mark.reads_build)
+        if {"report_render", "rendered_report"} & fixtures:
+            assert item.path.stem in REPORT_GROUP, f"{item.path.name} reads the report: add it to REPORT_GROUP"
     # The costliest files first, then the other slow ones: `make test` hands whole files to its
-    # two workers in this order as they free up (--dist loadfile --no-loadscope-reorder), and
+    # two workers in this order as they free up (--dist loadfile --no-loadscope-reorder; the
+    # report's readers as one unit, pytest_xdist_make_scheduler), and
     # starting with the long ones keeps one worker from finishing the suite alone.
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: (COSTLIEST_FIRST.index(item.path.stem) if item.path.stem in COSTLIEST_FIRST

@@ -171,7 +171,7 @@ CASES = [
          (f"{BEDS}, row 1 (header): the header is separated by full-width commas '，' (U+FF0C), which do "
           "not separate cells: replace every '，' between cells with an ASCII comma ','",)),
     # Bounded: 20 lines per file and rule, then one line counting the rest (31,000 lines of errors
-    # would be about 3 MB; any count above 20 proves the bound, and the check reads each of these
+    # would be about 6 MB; any count above 20 proves the bound, and the check reads each of these
     # rows at about 30 µs, so 31,000 rather than 310,000 saves 9 CPU s of the suite).
     Case("31,000 duplicate rows", POPULATION, edit_lines(lambda lines: lines + [lines[1]] * 31_000),
          (f"{POPULATION}, row 281 (year 2016, region_code 110000), columns year, region_code: year 2016, "

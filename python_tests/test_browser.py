@@ -179,7 +179,7 @@ def dbt_docs(shared_built_project, tmp_path_factory) -> Path:
     write, which would block the other tests' readers; the copy keeps dbt's parse state, so dbt
     parses only what changed). ``--no-compile``: the pages checked here show the manifest's
     descriptions, columns and lineage and the catalog, not compiled SQL, and compiling the 800
-    nodes again took 7 of the 11 CPU s (``make docs`` compiles them)."""
+    nodes again took 8 of the 11 CPU s (``make docs`` compiles them)."""
     project = clone_built(shared_built_project, tmp_path_factory.mktemp("dbt-docs") / "project")
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run([str(dbt), "docs", "generate", "--no-compile"], check=False, cwd=project.root,

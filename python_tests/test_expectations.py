@@ -153,9 +153,13 @@ def test_corrupted_copy_fails_naming_each_break(build, tmp_path, capsys):
         db.execute(f"copy (from dim_years where year <> 2016) to '{parquet / 'dim_years.parquet'}'")
     (parquet / "fct_lorenz_curves.parquet").unlink()
 
-    # Through the CLI, as `make validate` runs it: exit status 1 and one FAIL line per failure.
+    # Through the CLI `make validate` runs: exit status 1 and one FAIL line per failure, each read
+    # back (none unread, as many as the summary counts).
     assert cli(build, published, tmp_path) == 1
-    failures = printed_failures(capsys.readouterr().err)
+    printed = capsys.readouterr()
+    failures = printed_failures(printed.err)
+    assert len(failures) == sum(line.startswith("FAIL ") for line in printed.err.splitlines())
+    assert f", {len(failures)} failed expectation(s);" in printed.out
     catalog = failures_of(failures, CATALOG)
     assert catalog[("expect_column_distinct_values_to_equal_set", "object")].startswith(
         "missing ['fct_city_clusters', 'fct_city_clusters.")

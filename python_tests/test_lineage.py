@@ -40,7 +40,7 @@ def exposure_parents(manifest: dict, name: str) -> set[str]:
 
 
 def names_without_drawing(fig, out, name: str) -> dict:
-    """figures._save without the drawing (test_figures draws): the figure's data is read all the
+    """figures._save without the drawing (the session's report render draws them): the figure's data is read all the
     same, and rendering 16 figures twice took 9 of this module's 13 CPU seconds."""
     plt.close(fig)
     return {fmt: out / f"{name}.{fmt}" for fmt in figures.FORMATS}
