@@ -272,8 +272,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             assert item.path.stem in REPORT_GROUP, f"{item.path.name} reads the report: add it to REPORT_GROUP"
     # The costliest files first, then the other slow ones: `make test` hands whole files to its
     # two workers in this order as they free up (--dist loadfile --no-loadscope-reorder; the
-    # report's readers as one unit, pytest_xdist_make_scheduler), and
-    # starting with the long ones keeps one worker from finishing the suite alone.
+    # report's readers as one unit, pytest_xdist_make_scheduler), and starting with the long ones
+    # keeps one worker from finishing the suite alone.
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: (COSTLIEST_FIRST.index(item.path.stem) if item.path.stem in COSTLIEST_FIRST
                                  else len(COSTLIEST_FIRST), item.path not in slow_files))

@@ -40,8 +40,8 @@ def exposure_parents(manifest: dict, name: str) -> set[str]:
 
 
 def names_without_drawing(fig, out, name: str) -> dict:
-    """figures._save without the drawing (the session's report render draws them): the figure's data is read all the
-    same, and rendering 16 figures twice took 9 of this module's 13 CPU seconds."""
+    """figures._save without the drawing (the session's report render draws them): the figure's
+    data is read all the same, and rendering 16 figures twice took 9 of this module's 13 CPU s."""
     plt.close(fig)
     return {fmt: out / f"{name}.{fmt}" for fmt in figures.FORMATS}
 
