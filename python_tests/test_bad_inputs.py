@@ -601,6 +601,20 @@ def test_a_warehouse_held_by_another_process(built_project: ProjectCopy) -> None
     assert built_project.published_digest() == published_before
 
 
+@pytest.mark.parametrize("threads", ["abc", "0"])
+def test_a_wrong_thread_count(built_project: ProjectCopy, threads: str) -> None:
+    """MEDRES_DBT_THREADS (profiles.yml): named with its value before dbt starts a thread."""
+    published_before = built_project.published_digest()
+    result = subprocess.run([sys.executable, "-m", "medres.build", "--publish"], cwd=built_project.root,
+                            env={**built_project.env(), "MEDRES_DBT_THREADS": threads},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert result.returncode != 0
+    assert (f"'MEDRES_DBT_THREADS is {threads}: it must be a whole number of at least 1' is not of "
+            "type 'integer'") in result.stdout, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout and len(result.stdout) < 1000, result.stdout
+    assert built_project.published_digest() == published_before
+
+
 def test_an_unwritable_published_directory(built_project: ProjectCopy, tmp_path: Path) -> None:
     # Root ignores permission bits, so the unwritable directory is a path under a regular file.
     blocked = tmp_path / "not-a-directory"
