@@ -92,9 +92,8 @@ PYTEST_WORKERS ?= 2
 # per worker (the report's readers together: conftest), costliest first (conftest.COSTLIEST_FIRST)
 # instead of xdist's order by test count.
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
-# The sub-makes skip the venv step: the calling target has just run it. A build beside other work
-# runs dbt on one thread (MEDRES_DBT_THREADS, profiles.yml; docs/performance.md).
-SIDE_BY_SIDE = MEDRES_DBT_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
+# The sub-makes skip the venv step: the calling target has just run it.
+SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target -o venv
 
 # With VARS the tests build default-settings copies of their own, so make test checks and renders
 # this build itself (great-expectations, report).

@@ -48,8 +48,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,7 +86,7 @@ TRIVIAL_PROFILE = """trivial:
     dev:
       type: duckdb
       path: "{{ env_var('MEDRES_DUCKDB_PATH') }}"
-      threads: 2
+      threads: "{{ env_var('MEDRES_DBT_THREADS', '1') }}"
 """
 # Measures a command without /usr/bin/time: wall seconds and peak RSS (KiB) of its process tree.
 RUSAGE_WRAPPER = (
@@ -275,7 +277,7 @@ def print_profile(measurement: Measurement, top: int = 8) -> None:
     seeds = [row for row in timings if row[0].startswith("seed.")]
     print(f"  {measurement.name}: SQL models {sql_total:.2f} s, {len(tests)} tests "
           f"{sum(r[2] for r in tests):.2f} s, {len(seeds)} seeds {sum(r[2] for r in seeds):.2f} s "
-          "(node times overlap when dbt runs more than one thread: MEDRES_DBT_THREADS, default 2)")
+          "(node times overlap when dbt runs more than one thread: MEDRES_DBT_THREADS, default 1)")
     print(f"  {measurement.name}: slowest {top} nodes:")
     for unique_id, _language, seconds in timings[:top]:
         print(f"    {seconds:7.2f} s  {unique_id}")
@@ -307,6 +309,27 @@ def print_above_floor(project: Measurement, floor: Measurement, top: int = 10) -
         f"{phase} {project.phases[phase] - floor.phases[phase]:+.2f} s" for phase in project.phases))
     for unique_id, extra in sorted(rows, key=lambda row: row[1], reverse=True)[:top]:
         print(f"    {extra:+7.2f} s  {unique_id}")
+
+
+def print_without_python_work(projects: list[Measurement], floors: list[Measurement]) -> None:
+    """The paired ratio with each Python model's execution time above its twin taken out of the
+    project's wall: what the build would read if the statistics cost nothing. Only with one dbt
+    thread, where node times follow each other and so add up to the wall's execution phase."""
+    threads = os.environ.get("MEDRES_DBT_THREADS", "1")
+    if threads != "1":
+        print(f"\n  without the Python models' own time: not computed with {threads} dbt threads "
+              "(node times overlap); run with MEDRES_DBT_THREADS=1")
+        return
+    ratios = []
+    for project, floor in zip(projects, floors, strict=True):
+        floor_times = {unique_id: seconds for unique_id, _, seconds in node_timings(floor.run_results)}
+        python_extra = sum(seconds - floor_times.get(unique_id, 0.0)
+                           for unique_id, language, seconds in node_timings(project.run_results)
+                           if language == "python")
+        ratios.append((project.wall_s - python_extra) / floor.wall_s)
+    print(f"\n  project / same-DAG floor with every Python model's time above its twin taken out: "
+          f"{statistics.median(ratios):.2f}x (paired runs: "
+          + ", ".join(f"{r:.2f}" for r in sorted(ratios)) + ")")
 
 
 def verdict(value: float, target: float) -> str:
@@ -347,8 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         floor, province, dag, models_only, no_city = (
             median_measurement(measured) for measured in runs.values())
         paired = sorted(p.wall_s / d.wall_s for p, d in zip(runs["province"], runs["same-DAG floor"]))
-        paired_ratio = paired[len(paired) // 2] if len(paired) % 2 else \
-            (paired[len(paired) // 2 - 1] + paired[len(paired) // 2]) / 2
+        paired_ratio = statistics.median(paired)
 
         print(f"dbt build, fresh copy and DuckDB warehouse each, {parse} parse "
               f"({'untimed dbt parse before each build' if parse == 'warm' else 'fresh target/'}; "
@@ -387,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
               " (seeds and models alone)")
         print_profile(province)
         print_above_floor(province, dag)
+        print_without_python_work(runs["province"], runs["same-DAG floor"])
     finally:
         if arguments.keep:
             print(f"\nkept {work}")

@@ -71,14 +71,8 @@ class ProjectCopy:
         """Environment of every step, run in ``root``: the copy's profiles, warehouse (profiles.yml's
         default path, so dbt reuses the partial-parse state a built copy carries) and medres source."""
         # The venv installs medres editable from the working tree; the copy's own source
-        # (checker, publisher, dbt Python models' imports) must win. One dbt thread: under
-        # `make test` a copy's build runs beside the other pytest worker, where a second thread only
-        # adds CPU time (docs/performance.md).
-        return {
-            **dbt_environment(self.root),
-            "PYTHONPATH": str(self.root / "src"),
-            "MEDRES_DBT_THREADS": "1",
-        }
+        # (checker, publisher, dbt Python models' imports) must win.
+        return {**dbt_environment(self.root), "PYTHONPATH": str(self.root / "src")}
 
     def build(self, timeout: float = 600, vars: str | None = None, select: str | None = None) -> BuildResult:
         """Run seedcheck, dbt build and publish, stopping at the first failing step.
