@@ -86,7 +86,7 @@ TRIVIAL_PROFILE = """trivial:
     dev:
       type: duckdb
       path: "{{ env_var('MEDRES_DUCKDB_PATH') }}"
-      threads: "{{ env_var('MEDRES_DBT_THREADS', '1') }}"
+      threads: "{{ env_var('MEDRES_DBT_THREADS', '1') | int }}"
 """
 # Measures a command without /usr/bin/time: wall seconds and peak RSS (KiB) of its process tree.
 RUSAGE_WRAPPER = (
