@@ -3,7 +3,8 @@
 It is generated from the manifest of the session's built copy of the project, parsed by dbt
 (one `dbt parse`, about 4 s), and its own manifest must hold the same nodes (unique ids, so the
 same names and generic-test arguments), the same languages and materializations, and the same
-dependency edges, exposures included.
+dependency edges, exposures included. The bench's one-model floor runs on the thread count the
+project's builds read (MEDRES_DBT_THREADS).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from medres.dbt_environment import dbt_environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import dag_floor
+import run as bench
 
 DBT = Path(sys.executable).parent / "dbt"
 
@@ -76,3 +78,12 @@ def test_package_tests_are_refused(tmp_path):
     (tmp_path / "src/profiles.yml").write_text("p: {}\n", encoding="utf-8")
     with pytest.raises(dag_floor.UnsupportedManifest, match=r"dbt_utils\.expression_is_true"):
         dag_floor.generate(manifest, tmp_path / "src", tmp_path / "floor")
+
+
+def test_trivial_floor_reads_the_thread_count(tmp_path, monkeypatch):
+    """The one-model floor's profile renders MEDRES_DBT_THREADS as dbt's integer thread count, as
+    profiles.yml does for the project, so both sides of the bench's ratio run on the same threads."""
+    monkeypatch.setenv("MEDRES_DBT_THREADS", "2")
+    measured = bench.measure("floor", bench.trivial_project(tmp_path / "trivial"), [], "warm")
+    assert measured.summary.startswith("PASS=1 ")
+    assert "Concurrency: 2 threads" in (tmp_path / "trivial/logs/dbt.log").read_text(encoding="utf-8")
