@@ -48,7 +48,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import re
 import shutil
 import statistics
@@ -74,19 +73,12 @@ PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "seeds", "macros",
 CITY_NODES = ["fqn:*city*+"]
 TARGETS = {"project / floor": 1.5, "project / same-DAG floor": 1.20, "province / no city": 1.3,
            "province peak GiB": 0.5}
+# The floor runs on the project's own profiles.yml (adapter, warehouse setting, thread count).
 TRIVIAL_PROJECT = """name: trivial
 version: "1.0"
 config-version: 2
-profile: trivial
+profile: medres
 model-paths: ["models"]
-"""
-TRIVIAL_PROFILE = """trivial:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{ env_var('MEDRES_DUCKDB_PATH') }}"
-      threads: "{{ env_var('MEDRES_DBT_THREADS', '1') | int }}"
 """
 # Measures a command without /usr/bin/time: wall seconds and peak RSS (KiB) of its process tree.
 RUSAGE_WRAPPER = (
@@ -113,6 +105,7 @@ class Measurement:
     summary: str
     failing: list[str]
     phases: dict[str, float]
+    threads: int
 
 
 def measure(name: str, project: Path, arguments: list[str], parse: str,
@@ -158,13 +151,15 @@ def measure(name: str, project: Path, arguments: list[str], parse: str,
     failing = [r["unique_id"] for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                if r["status"] in ("fail", "error")]
     log = project / "logs/dbt.log"
+    log_text = log.read_text(encoding="utf-8")
     # dbt says "Unable to do partial parsing" when the state is stale, and "Failed to load parsed
     # file" when it cannot read it back (e.g. a yml key that is not a string); both mean a full parse.
-    if parse == "warm" and any(sign in log.read_text(encoding="utf-8") for sign in (
+    if parse == "warm" and any(sign in log_text for sign in (
             "Unable to do partial parsing", "Failed to load parsed file")):
         raise SystemExit(f"bench: the warm build of {name} did not reuse the partial parse ({log})")
-    phases = build_phases(log, wall)
-    return Measurement(name, wall, cpu, rss / 1024, run_results, summary.split("Done. ")[-1], failing, phases)
+    threads = int(re.search(r"\]: Concurrency: (\d+) threads", log_text)[1])
+    return Measurement(name, wall, cpu, rss / 1024, run_results, summary.split("Done. ")[-1], failing,
+                       build_phases(log_text, wall), threads)
 
 
 # dbt.log lines that open and close each phase of a build (the first match of each counts;
@@ -179,20 +174,20 @@ PHASE_MARKS = {
 LOG_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2}\.\d+) \[")
 
 
-def build_phases(log: Path, wall: float) -> dict[str, float]:
+def build_phases(log: str, wall: float) -> dict[str, float]:
     """Seconds of start-up (interpreter, imports, exit), parse, execution and the rest of a build.
 
     Parse runs from dbt's first log line to "Found ..."; execution from "Concurrency" to "Finished
     running"; start-up is the wall time outside dbt's own first and last log lines.
     """
     marks: dict[str, float] = {}
-    for line in log.read_text(encoding="utf-8").splitlines():
+    for line in log.splitlines():
         for mark, pattern in PHASE_MARKS.items():
             if mark not in marks and pattern.search(line) and (found := LOG_TIME.search(line)):
                 marks[mark] = int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3])
     missing = sorted(set(PHASE_MARKS) - set(marks))
     if missing:
-        raise SystemExit(f"bench: {log} lacks the phase mark(s) {missing}")
+        raise SystemExit(f"bench: the build's logs/dbt.log lacks the phase mark(s) {missing}")
 
     def between(start: str, end: str) -> float:
         # The log holds times of day only: a build running past midnight wraps around.
@@ -245,10 +240,10 @@ def without_data_tests(content: object) -> object:
 
 
 def trivial_project(destination: Path) -> Path:
-    """The floor: one ``select 1`` model, same adapter and thread count as the project."""
+    """The floor: one ``select 1`` model on the project's profile (adapter and thread count)."""
     (destination / "models").mkdir(parents=True)
     (destination / "dbt_project.yml").write_text(TRIVIAL_PROJECT, encoding="utf-8")
-    (destination / "profiles.yml").write_text(TRIVIAL_PROFILE, encoding="utf-8")
+    shutil.copy2(PROJECT / "profiles.yml", destination / "profiles.yml")
     (destination / "models/one.sql").write_text("select 1 as one\n", encoding="utf-8")
     return destination
 
@@ -295,11 +290,16 @@ def same_dag_template(work: Path) -> Path:
     return dag_floor.generate(manifest, source, work / "same-dag-template")
 
 
+def above_twins(project: Measurement, floor: Measurement) -> list[tuple[str, str, float]]:
+    """(unique_id, language, execution seconds above its same-DAG twin) of every project node."""
+    floor_times = {unique_id: seconds for unique_id, _, seconds in node_timings(floor.run_results)}
+    return [(unique_id, language, seconds - floor_times.get(unique_id, 0.0))
+            for unique_id, language, seconds in node_timings(project.run_results)]
+
+
 def print_above_floor(project: Measurement, floor: Measurement, top: int = 10) -> None:
     """Per node, execution time of the project's build minus that of its same-DAG twin."""
-    floor_times = {unique_id: seconds for unique_id, _, seconds in node_timings(floor.run_results)}
-    rows = [(unique_id, seconds - floor_times.get(unique_id, 0.0))
-            for unique_id, _, seconds in node_timings(project.run_results)]
+    rows = [(unique_id, extra) for unique_id, _, extra in above_twins(project, floor)]
     by_type: dict[str, float] = {}
     for unique_id, extra in rows:
         by_type[unique_id.split(".")[0]] = by_type.get(unique_id.split(".")[0], 0.0) + extra
@@ -315,17 +315,14 @@ def print_without_python_work(projects: list[Measurement], floors: list[Measurem
     """The paired ratio with each Python model's execution time above its twin taken out of the
     project's wall: what the build would read if the statistics cost nothing. Only with one dbt
     thread, where node times follow each other and so add up to the wall's execution phase."""
-    threads = os.environ.get("MEDRES_DBT_THREADS", "1")
-    if threads != "1":
+    threads = max(run.threads for run in projects)
+    if threads != 1:
         print(f"\n  without the Python models' own time: not computed with {threads} dbt threads "
               "(node times overlap); run with MEDRES_DBT_THREADS=1")
         return
     ratios = []
     for project, floor in zip(projects, floors, strict=True):
-        floor_times = {unique_id: seconds for unique_id, _, seconds in node_timings(floor.run_results)}
-        python_extra = sum(seconds - floor_times.get(unique_id, 0.0)
-                           for unique_id, language, seconds in node_timings(project.run_results)
-                           if language == "python")
+        python_extra = sum(extra for _, language, extra in above_twins(project, floor) if language == "python")
         ratios.append((project.wall_s - python_extra) / floor.wall_s)
     print(f"\n  project / same-DAG floor with every Python model's time above its twin taken out: "
           f"{statistics.median(ratios):.2f}x (paired runs: "
