@@ -112,8 +112,9 @@ class TheilResult:
 
     ``components``: one row per form and part (total, between, within) with ``value`` and
     ``contribution_pct``. ``groups``: one row per form, grouping level and group with the group's
-    shares, between term and (finest level) within index and contribution. ``units`` (from
-    :func:`theil_nested`): one row per form and unit with its term of the finest within part.
+    shares, between term and (finest level) within index and contribution. ``units``: one row per
+    form and unit with its term of the total index (from :func:`theil`, as :func:`theil_terms`)
+    or of the finest within part (from :func:`theil_nested`).
     """
 
     components: pd.DataFrame
@@ -135,32 +136,25 @@ def lorenz_curve(frame: pd.DataFrame, id_column: str, resource: str, weight: str
     """
     clean = _clean(frame, id_column, [resource, weight], positive=[weight])
     _require_some_resource(clean, resource)
-    ratio = clean[resource] / clean[weight]
-    order = np.argsort(ratio.to_numpy(), kind="stable")
-    units = clean.iloc[order].reset_index(drop=True)
-    units["resource_per_weight"] = ratio.iloc[order].to_numpy()
-    cumulative_weight = units[weight].cumsum().to_numpy()
-    cumulative_resource = units[resource].cumsum().to_numpy()
-    # Dividing by the last cumulative sum (not by .sum()) makes the last point exactly 1.
-    units["weight_share"] = units[weight] / cumulative_weight[-1]
-    units["resource_share"] = units[resource] / cumulative_resource[-1]
-    units["cumulative_weight_share"] = cumulative_weight / cumulative_weight[-1]
-    units["cumulative_resource_share"] = cumulative_resource / cumulative_resource[-1]
-    origin = pd.DataFrame(
-        {
-            id_column: [None],
-            resource: [0.0],
-            weight: [0.0],
-            "resource_per_weight": [np.nan],
-            "weight_share": [0.0],
-            "resource_share": [0.0],
-            "cumulative_weight_share": [0.0],
-            "cumulative_resource_share": [0.0],
-        }
-    )
-    points = pd.concat([origin, units], ignore_index=True)
-    points.insert(0, "point", np.arange(len(points)))
-    return points
+    resources, weights = clean[resource].to_numpy(), clean[weight].to_numpy()
+    ratio = resources / weights
+    order = np.argsort(ratio, kind="stable")
+    resources, weights = resources[order], weights[order]
+    cumulative_weight, cumulative_resource = np.cumsum(weights), np.cumsum(resources)
+    # Row 0 is the origin. Dividing by the last cumulative sum (not by .sum()) makes the last point
+    # exactly 1.
+    return pd.DataFrame({
+        "point": np.arange(len(order) + 1),
+        id_column: np.concatenate([[None], clean[id_column].to_numpy()[order]]),
+        resource: np.concatenate([[0.0], resources]),
+        weight: np.concatenate([[0.0], weights]),
+        "resource_per_weight": np.concatenate([[np.nan], ratio[order]]),
+        "weight_share": np.concatenate([[0.0], weights / cumulative_weight[-1]]),
+        "resource_share": np.concatenate([[0.0], resources / cumulative_resource[-1]]),
+        "cumulative_weight_share": np.concatenate([[0.0], cumulative_weight / cumulative_weight[-1]]),
+        "cumulative_resource_share": np.concatenate(
+            [[0.0], cumulative_resource / cumulative_resource[-1]]),
+    })
 
 
 def gini(frame: pd.DataFrame, id_column: str, resource: str, weight: str) -> float:
@@ -215,39 +209,39 @@ def theil(
     ``population_share`` (P_g), ``between_term`` (T: Y_g ln(Y_g/P_g); L: P_g ln(P_g/Y_g)),
     ``within_index`` (T_g or L_g; NaN for a T group without resource), ``within_contribution``
     (Y_g T_g or P_g L_g) and ``within_contribution_pct`` (percent of the total).
+    ``units``: each unit's term of the total index (columns in :func:`theil_terms`).
     ``forms`` selects ``theil_t`` and/or ``theil_l`` (L is undefined with a zero resource).
     """
     group_columns = _column_list("group_columns", group_columns)
     forms = _check_forms(forms)
     clean = theil_input(frame, id_column, resource, population, group_columns, forms)
-    components, groups = [], []
+    y, p = _shares(clean, resource, population)
+    units = _Columns()
+    for form in forms:
+        terms = _plogq(y, p) if form == "theil_t" else _plogq(p, y)
+        total = terms.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            percent = 100 * terms / total if total > 0 else np.full(len(terms), np.nan)
+        units.extend({id_column: clean[id_column].to_numpy(), "resource_share": y,
+                      "population_share": p, "term": terms, "contribution_pct": percent},
+                     index=form)
+    components: list[dict] = []
+    groups = _Columns()
     for grouping in group_columns or [None]:
-        levels = [] if grouping is None else [grouping]
+        levels = [] if grouping is None else [_factorized(clean, grouping)]
         for form in forms:
-            parts, group_rows, _ = _decompose(clean, id_column, resource, population, levels, form)
+            parts, group_columns_of_form, _ = _decompose(y, p, levels, form)
             if grouping is None:
-                parts = parts[parts["component"] == "total"]
-            components.append(
-                parts[["index", "component", "value", "contribution_pct"]].assign(
-                    grouping=grouping
-                )
-            )
+                parts = parts[:1]  # the total only
+            components += [{**part, "grouping": grouping} for part in parts]
             if grouping is not None:
-                groups.append(group_rows.drop(columns=["level", "parent_group"]).assign(
-                    grouping=grouping
-                ))
-    component_columns = ["index", "grouping", "component", "value", "contribution_pct"]
-    group_frame_columns = [
-        "index", "grouping", "group", "n_units", "resource_share", "population_share",
-        "between_term", "within_index", "within_contribution", "within_contribution_pct",
-    ]
-    components_frame = pd.concat(components, ignore_index=True)[component_columns]
-    groups_frame = (
-        pd.concat(groups, ignore_index=True)[group_frame_columns]
-        if groups
-        else pd.DataFrame(columns=group_frame_columns)
+                groups.extend(group_columns_of_form, grouping=grouping)
+    return TheilResult(
+        components=pd.DataFrame(components, columns=_THEIL_COMPONENT_COLUMNS),
+        groups=groups.frame(_THEIL_GROUP_COLUMNS),
+        units=units.frame(["index", id_column, "resource_share", "population_share", "term",
+                           "contribution_pct"]),
     )
-    return TheilResult(components=components_frame, groups=groups_frame)
 
 
 def theil_nested(
@@ -282,17 +276,20 @@ def theil_nested(
     forms = _check_forms(forms)
     clean = theil_input(frame, id_column, resource, population, levels, forms)
     _check_nesting(clean, id_column, levels)
-    components, groups, units = [], [], []
+    y, p = _shares(clean, resource, population)
+    factorized = [_factorized(clean, level) for level in levels]
+    finest = {id_column: clean[id_column].to_numpy(), levels[-1]: clean[levels[-1]].to_numpy()}
+    components: list[dict] = []
+    groups, units = _Columns(), _Columns()
     for form in forms:
-        parts, group_rows, unit_rows = _decompose(clean, id_column, resource, population, levels,
-                                                  form)
-        components.append(parts)
-        groups.append(group_rows)
-        units.append(unit_rows)
+        parts, group_columns_of_form, unit_columns = _decompose(y, p, factorized, form)
+        components += parts
+        groups.extend(group_columns_of_form)
+        units.extend({**finest, **unit_columns}, index=form)
     return TheilResult(
-        components=pd.concat(components, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
-        units=pd.concat(units, ignore_index=True),
+        components=pd.DataFrame(components, columns=_NESTED_COMPONENT_COLUMNS),
+        groups=groups.frame(_NESTED_GROUP_COLUMNS),
+        units=units.frame(["index", id_column, levels[-1], *_UNIT_TERM_COLUMNS]),
     )
 
 
@@ -310,122 +307,126 @@ def theil_terms(
     ``contribution_pct`` (100 · term / index; a unit with less of the resource than of the
     population has a negative T term). One row per unit and form, units in input order.
     """
-    forms = _check_forms(forms)
-    clean = theil_input(frame, id_column, resource, population, [], forms)
-    y = (clean[resource] / clean[resource].sum()).to_numpy()
-    p = (clean[population] / clean[population].sum()).to_numpy()
-    parts = []
-    for form in forms:
-        terms = _plogq(y, p) if form == "theil_t" else _plogq(p, y)
-        total = terms.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            percent = 100 * terms / total if total > 0 else np.full(len(terms), np.nan)
-        parts.append(pd.DataFrame({
-            "index": form, id_column: clean[id_column].to_numpy(), "resource_share": y,
-            "population_share": p, "term": terms, "contribution_pct": percent,
-        }))
-    return pd.concat(parts, ignore_index=True)
+    return theil(frame, id_column, resource, population, (), forms).units
+
+
+#: Columns of TheilResult's frames (theil drops a nested decomposition's level columns and names
+#: each grouping instead).
+_NESTED_COMPONENT_COLUMNS = ["index", "component", "level", "parent_level", "label", "value",
+                             "contribution_pct"]
+_THEIL_COMPONENT_COLUMNS = ["index", "grouping", "component", "value", "contribution_pct"]
+_GROUP_TERM_COLUMNS = ["group", "n_units", "resource_share", "population_share", "between_term",
+                       "within_index", "within_contribution", "within_contribution_pct"]
+_NESTED_GROUP_COLUMNS = ["index", "level", "group", "parent_group", *_GROUP_TERM_COLUMNS[1:]]
+_THEIL_GROUP_COLUMNS = ["index", "grouping", *_GROUP_TERM_COLUMNS]
+_UNIT_TERM_COLUMNS = ["resource_share", "population_share", "group_resource_share",
+                      "group_population_share", "within_term"]
+
+
+class _Columns:
+    """One output's columns gathered part by part and made into a DataFrame once.
+
+    A small pandas frame costs about a millisecond to build, concatenate or rename, and the panels
+    decompose every year, resource, grouping and form, so the parts stay NumPy arrays until then.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {}
+
+    def extend(self, columns: dict[str, np.ndarray], **constants: object) -> None:
+        """Append equally long arrays, plus ``constants`` repeated to their length."""
+        length = len(next(iter(columns.values())))
+        repeated = {name: np.full(length, value, dtype=object) for name, value in constants.items()}
+        for name, values in {**columns, **repeated}.items():
+            self._parts.setdefault(name, []).append(values)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: np.concatenate(parts) for name, parts in self._parts.items()}
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame({name: np.concatenate(self._parts[name]) for name in columns})
+
+
+def _shares(clean: pd.DataFrame, resource: str, population: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's share of the resource (y) and of the population (p)."""
+    resources = clean[resource].to_numpy(dtype=float)
+    people = clean[population].to_numpy(dtype=float)
+    return resources / resources.sum(), people / people.sum()
+
+
+def _factorized(clean: pd.DataFrame, level: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """``(level, codes, labels)``: each unit's group number and the group labels, sorted."""
+    codes, labels = pd.factorize(clean[level].to_numpy(), sort=True)
+    return level, codes, np.asarray(labels, dtype=object)
 
 
 def _decompose(
-    clean: pd.DataFrame,
-    id_column: str,
-    resource: str,
-    population: str,
-    levels: list[str],
-    form: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """Parts, group rows and unit terms (finest level) of one form; L(y, p) is T with the roles
-    of y and p swapped."""
-    y = (clean[resource] / clean[resource].sum()).to_numpy()
-    p = (clean[population] / clean[population].sum()).to_numpy()
+    y: np.ndarray, p: np.ndarray, levels: list[tuple[str, np.ndarray, np.ndarray]], form: str
+) -> tuple[list[dict], dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """Parts (rows), group columns and unit columns (finest level) of one form over ``levels``
+    (:func:`_factorized`, coarse to fine); L(y, p) is T with the roles of y and p swapped.
+
+    Group sums with NumPy (bincount over the factorized groups) and no pandas until the caller
+    builds its frames: the dbt Python models call this for every year, resource, grouping and
+    form.
+    """
     a, b = (y, p) if form == "theil_t" else (p, y)
     total = float(_plogq(a, b).sum())
-
-    rows = [{"component": "total", "level": None, "parent_level": None, "label": "total",
-             "value": total}]
-    group_rows = []
+    parts = [{"index": form, "component": "total", "level": None, "parent_level": None,
+              "label": "total", "value": total}]
+    groups = _Columns()
     units = None
-    # Group sums with NumPy (bincount over factorized keys): the dbt Python models call this once
-    # per year, resource, form and grouping, and pandas' groupby costs milliseconds a call.
-    parent_a, parent_b = np.ones(len(clean)), np.ones(len(clean))  # level-0 "group": everything
-    parent_codes, parent_labels = np.zeros(len(clean), dtype=int), np.array(["(all)"], dtype=object)
-    for depth, level in enumerate(levels):
-        codes, labels = pd.factorize(clean[level].to_numpy(), sort=True)
+    parent_a, parent_b = np.ones(len(a)), np.ones(len(a))  # level-0 "group": everything
+    parent_codes, parent_labels = np.zeros(len(a), dtype=int), np.array(["(all)"], dtype=object)
+    parent = None
+    for depth, (level, codes, labels) in enumerate(levels):
         group_a = np.bincount(codes, weights=a)[codes]
         group_b = np.bincount(codes, weights=b)[codes]
-        parent = levels[depth - 1] if depth else None
         # Term of each group: A_g ln((A_g/A_π)/(B_g/B_π)); one row per group, in sorted order.
         first = np.unique(codes, return_index=True)[1]
         terms = _plogq(group_a[first], (group_b / parent_b * parent_a)[first])
-        rows.append({
-            "component": "between", "level": level, "parent_level": parent,
+        parts.append({
+            "index": form, "component": "between", "level": level, "parent_level": parent,
             "label": f"between {level}" + (f" within {parent}" if parent else ""),
             "value": float(terms.sum()),
         })
-        finest = depth == len(levels) - 1
-        if finest:
+        within_contribution = within_index = np.full(len(labels), np.nan)
+        if depth == len(levels) - 1:
             # A unit's term of the within part, a_i ln((a_i/A_g)/(b_i/B_g)); a group's within
             # contribution is the sum of its units' terms.
             unit_terms = _plogq(a, b / group_b * group_a)
-            contribution = np.bincount(codes, weights=unit_terms, minlength=len(labels))
+            within_contribution = np.bincount(codes, weights=unit_terms, minlength=len(labels))
             group_y, group_p = (group_a, group_b) if form == "theil_t" else (group_b, group_a)
-            units = pd.DataFrame({
-                "index": form,
-                id_column: clean[id_column].to_numpy(),
-                level: clean[level].to_numpy(),
-                "resource_share": y,
-                "population_share": p,
-                "group_resource_share": y / group_y,
-                "group_population_share": p / group_p,
-                "within_term": unit_terms,
-            })
-            within = float(contribution.sum())
-            rows.append({
-                "component": "within", "level": level, "parent_level": None,
-                "label": f"within {level}", "value": within,
-            })
-        group_frame = pd.DataFrame({
-            "level": level,
+            parts.append({"index": form, "component": "within", "level": level,
+                          "parent_level": None, "label": f"within {level}",
+                          "value": float(within_contribution.sum())})
+            # A group without resource (T form) has no within shares or index: NaN.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                units = {"resource_share": y, "population_share": p,
+                         "group_resource_share": y / group_y, "group_population_share": p / group_p,
+                         "within_term": unit_terms}
+                within_index = np.where(group_a[first] > 0, within_contribution / group_a[first],
+                                        np.nan)
+        groups.extend({
             "group": labels,
-            "parent_group": parent_labels[parent_codes[first]] if parent else None,
             "n_units": np.bincount(codes, minlength=len(labels)),
             "resource_share": (group_a if form == "theil_t" else group_b)[first],
             "population_share": (group_b if form == "theil_t" else group_a)[first],
             "between_term": terms,
-        })
-        if finest:
-            group_frame["within_contribution"] = contribution
-            with np.errstate(divide="ignore", invalid="ignore"):
-                group_frame["within_index"] = np.where(
-                    group_a[first] > 0, contribution / group_a[first], np.nan
-                )
-        else:
-            group_frame["within_contribution"] = np.nan
-            group_frame["within_index"] = np.nan
-        group_rows.append(group_frame)
+            "within_index": within_index,
+            "within_contribution": within_contribution,
+            "within_contribution_pct": (100 * within_contribution / total if total > 0
+                                        else np.full(len(labels), np.nan)),
+            "parent_group": (parent_labels[parent_codes[first]] if parent
+                             else np.full(len(labels), None, dtype=object)),
+        }, index=form, level=level)
         parent_a, parent_b = group_a, group_b
-        parent_codes, parent_labels = codes, np.asarray(labels, dtype=object)
-
-    parts = pd.DataFrame(rows)
-    parts.insert(0, "index", form)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        parts["contribution_pct"] = 100 * parts["value"] / total if total > 0 else np.nan
-    parts = parts[["index", "component", "level", "parent_level", "label", "value",
-                   "contribution_pct"]]
-    group_columns = ["index", "level", "group", "parent_group", "n_units", "resource_share",
-                     "population_share", "between_term", "within_index", "within_contribution",
-                     "within_contribution_pct"]
-    if group_rows:
-        groups = pd.concat(group_rows, ignore_index=True)
-        groups["within_contribution_pct"] = (
-            100 * groups["within_contribution"] / total if total > 0 else np.nan
-        )
-        groups.insert(0, "index", form)
-        groups = groups[group_columns]
-    else:
-        groups = pd.DataFrame(columns=group_columns)
-    return parts, groups, units
+        parent_codes, parent_labels, parent = codes, labels, level
+    for part in parts:
+        part["contribution_pct"] = 100 * part["value"] / total if total > 0 else np.nan
+    return parts, groups.columns(), units
 
 
 def _plogq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -500,14 +501,15 @@ def agglomeration(
     """
     clean = _clean(frame, id_column, [resource, population, area], positive=[population, area])
     _require_some_resource(clean, resource)
-    out = pd.DataFrame({id_column: clean[id_column]})
-    out["resource_share"] = clean[resource] / clean[resource].sum()
-    out["population_share"] = clean[population] / clean[population].sum()
-    out["area_share"] = clean[area] / clean[area].sum()
-    out["hrad"] = out["resource_share"] / out["area_share"]
-    out["pad"] = out["population_share"] / out["area_share"]
-    out["hrad_pad_ratio"] = out["hrad"] / out["pad"]
-    return out
+    resource_share, population_share, area_share = (
+        clean[column].to_numpy() / clean[column].to_numpy().sum()
+        for column in (resource, population, area))
+    hrad, pad = resource_share / area_share, population_share / area_share
+    return pd.DataFrame({
+        id_column: clean[id_column].to_numpy(), "resource_share": resource_share,
+        "population_share": population_share, "area_share": area_share, "hrad": hrad, "pad": pad,
+        "hrad_pad_ratio": hrad / pad,
+    })
 
 
 # --- 4. Coefficient of variation -------------------------------------------------------------
@@ -751,13 +753,14 @@ def _clean(
     """validate_frame (≥ 2 units) plus: no negative value; ``positive`` columns > 0."""
     clean = validate_frame(frame, id_column, columns, min_units=2)
     for column in columns:
-        values = clean[column]
+        values = clean[column].to_numpy()
         bad = values < 0 if column not in positive else values <= 0
         if bad.any():
-            unit = clean.loc[bad, id_column].iloc[0]
+            where = int(np.flatnonzero(bad)[0])
             need = "> 0" if column in positive else ">= 0"
             raise InputError(
-                f"column {column!r}: value {values[bad].iloc[0]:g} for unit {unit!r} must be {need}"
+                f"column {column!r}: value {values[where]:g} for unit "
+                f"{clean[id_column].iloc[where]!r} must be {need}"
             )
     return clean
 

@@ -355,9 +355,7 @@ def inequality_panel(
             names = {"index": "theil_form", "group": "region_group"}
             outputs["theil"].append(result.components.rename(columns=names).assign(**tag))
             outputs["theil_groups"].append(result.groups.rename(columns=names).assign(**tag))
-            outputs["theil_units"].append(
-                inequality.theil_terms(ordered, id_column, resource, population)
-                .rename(columns=names).assign(**tag))
+            outputs["theil_units"].append(result.units.rename(columns=names).assign(**tag))
             outputs["agglomeration"].append(
                 inequality.agglomeration(ordered, id_column, resource, population, area).assign(**tag))
         indicators = [c for c in settings["per_capita_indicators"] if ordered[c].notna().any()]

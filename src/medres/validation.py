@@ -54,23 +54,23 @@ def validate_frame(
     if duplicated:
         raise InputError(f"column {id_column!r}: duplicated unit id(s) {duplicated}")
 
-    clean = pd.DataFrame({id_column: ids.to_numpy()}, index=frame.index)
+    clean = {id_column: ids.to_numpy()}
     for column in columns:
         values = frame[column]
-        numeric = pd.to_numeric(values, errors="coerce")
-        bad = numeric.isna() & values.notna()
-        if bad.any():
-            where = bad.to_numpy().nonzero()[0][0]
+        # Numeric columns (what a SQL model hands over) need no parsing: only their gaps count.
+        numeric = values if values.dtype.kind in "fiu" else pd.to_numeric(values, errors="coerce")
+        missing = numeric.isna().to_numpy()
+        if missing.any():
+            where = int(np.flatnonzero(missing)[0])
+            if pd.isna(values.iloc[where]):
+                raise InputError(f"column {column!r}: missing value for unit {ids.iloc[where]!r}")
             raise InputError(
                 f"column {column!r}: non-numeric value {values.iloc[where]!r} "
                 f"for unit {ids.iloc[where]!r}"
             )
-        if numeric.isna().any():
-            where = numeric.isna().to_numpy().nonzero()[0][0]
-            raise InputError(f"column {column!r}: missing value for unit {ids.iloc[where]!r}")
-        as_float = numeric.astype(float)
-        if not np.isfinite(as_float.to_numpy()).all():
-            where = (~np.isfinite(as_float.to_numpy())).nonzero()[0][0]
+        as_float = numeric.to_numpy(dtype=float)
+        if not np.isfinite(as_float).all():
+            where = int(np.flatnonzero(~np.isfinite(as_float))[0])
             raise InputError(f"column {column!r}: infinite value for unit {ids.iloc[where]!r}")
         clean[column] = as_float
-    return clean.reset_index(drop=True)
+    return pd.DataFrame(clean)
