@@ -32,7 +32,7 @@ Tukey JW (1958) Bias and confidence in not-quite large samples. Ann. Math. Stati
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -93,7 +93,7 @@ def theil_between_permutation(
     for form in forms:
         a, b = (group_y, group_p) if form == "theil_t" else (group_p, group_y)
         between = _between(a, b)
-        total = _theil_total(y, p) if form == "theil_t" else _theil_total(p, y)
+        total = float((_theil_total(y, p) if form == "theil_t" else _theil_total(p, y))[0])
         observed_between = float((_between(observed_y, observed_p) if form == "theil_t"
                                   else _between(observed_p, observed_y))[0])
         shares = between / total
@@ -120,36 +120,39 @@ def _between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # --- 2. Jackknife ----------------------------------------------------------------------------
 
 
-def jackknife_summary(full: float, leave_one_out: pd.DataFrame, id_column: str) -> dict[str, Any]:
-    """Range of the leave-one-out values and the most influential unit (module docstring, 2)."""
-    values = leave_one_out["value"].to_numpy(dtype=float)
-    change = np.abs(values - full)
+def jackknife_summary(full: float, leave_one_out: np.ndarray, ids: np.ndarray) -> dict[str, Any]:
+    """Range of the leave-one-out values (``leave_one_out[k]`` without unit ``ids[k]``) and the
+    most influential unit (module docstring, 2)."""
+    change = np.abs(leave_one_out - full)
     top = int(np.argmax(change))
     return {
         "value": full,
-        "n_units": len(values),
-        "jackknife_min": float(values.min()),
-        "jackknife_max": float(values.max()),
-        "most_influential_unit": leave_one_out[id_column].iloc[top],
-        "value_without_most_influential": float(values[top]),
+        "n_units": len(leave_one_out),
+        "jackknife_min": float(leave_one_out.min()),
+        "jackknife_max": float(leave_one_out.max()),
+        "most_influential_unit": ids[top],
+        "value_without_most_influential": float(leave_one_out[top]),
         "max_abs_change": float(change[top]),
     }
 
 
-def _gini(resource: np.ndarray, weight: np.ndarray) -> float:
-    """:func:`medres.inequality.gini` on arrays (units sorted by resource per weight, trapezoid
-    rule over the Lorenz points), without the frame checks: the jackknife calls it n times."""
-    order = np.argsort(resource / weight, kind="stable")
-    x = np.concatenate([[0.0], np.cumsum(weight[order])])
-    y = np.concatenate([[0.0], np.cumsum(resource[order])])
-    return inequality.gini_from_lorenz(x / x[-1], y / y[-1])
+def _gini(resource: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """:func:`medres.inequality.gini` of each row of unit values (units sorted by resource per
+    weight, trapezoid rule over the Lorenz points), without the frame checks: the jackknife
+    evaluates n subsets at once."""
+    order = np.argsort(resource / weight, axis=1, kind="stable")
+    start = np.zeros((len(resource), 1))
+    x = np.hstack([start, np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)])
+    y = np.hstack([start, np.cumsum(np.take_along_axis(resource, order, axis=1), axis=1)])
+    x, y = x / x[:, -1:], y / y[:, -1:]
+    return 1.0 - (np.diff(x, axis=1) * (y[:, 1:] + y[:, :-1])).sum(axis=1)
 
 
-def _theil_total(a: np.ndarray, b: np.ndarray) -> float:
-    """``Σ_i a_i ln(a_i/b_i)`` of the shares of ``a`` and ``b``: Theil T with (resource,
-    population), Theil L with (population, resource)."""
-    shares_a, shares_b = a / a.sum(), b / b.sum()
-    return float(_between(shares_a[np.newaxis, :], shares_b[np.newaxis, :])[0])
+def _theil_total(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``Σ_i a_i ln(a_i/b_i)`` of the shares of ``a`` and ``b`` in each row: Theil T with
+    (resource, population), Theil L with (population, resource)."""
+    a, b = np.atleast_2d(a), np.atleast_2d(b)
+    return _between(a / a.sum(axis=1, keepdims=True), b / b.sum(axis=1, keepdims=True))
 
 
 def inequality_jackknife(
@@ -164,20 +167,22 @@ def inequality_jackknife(
     clean = inequality.theil_input(frame, id_column, resource, population, [], inequality.THEIL_FORMS)
     inequality.theil_input(frame, id_column, resource, area, [], ["theil_t"])
     r, p, a = (frame[c].to_numpy(dtype=float) for c in (resource, population, area))
-    everyone = np.ones(len(clean), dtype=bool)
-    measures: dict[str, Callable[[np.ndarray], float]] = {
-        "gini_population": lambda keep: _gini(r[keep], p[keep]),
-        "gini_land_area": lambda keep: _gini(r[keep], a[keep]),
-        "theil_t": lambda keep: _theil_total(r[keep], p[keep]),
-        "theil_l": lambda keep: _theil_total(p[keep], r[keep]),
+    n = len(clean)
+    # Row k of `without` lists every unit but unit k, in input order (so a stable sort of a row
+    # keeps the full sort's order), and each statistic evaluates all n rows at once.
+    without = np.array([np.delete(np.arange(n), k) for k in range(n)])
+    measures = {
+        "gini_population": (_gini, r, p),
+        "gini_land_area": (_gini, r, a),
+        "theil_t": (_theil_total, r, p),
+        "theil_l": (_theil_total, p, r),
     }
     ids = frame[id_column].to_numpy()
     rows = []
-    for measure, compute in measures.items():
-        leave_one_out = pd.DataFrame({
-            id_column: ids, "value": [compute(ids != unit) for unit in ids]})
-        rows.append({"measure": measure,
-                     **jackknife_summary(compute(everyone), leave_one_out, id_column)})
+    for measure, (statistic, first, second) in measures.items():
+        full = float(statistic(first[np.newaxis, :], second[np.newaxis, :])[0])
+        leave_one_out = statistic(first[without], second[without])
+        rows.append({"measure": measure, **jackknife_summary(full, leave_one_out, ids)})
     return pd.DataFrame(rows)
 
 
