@@ -103,6 +103,7 @@ def by_year_and(rows: list[dict[str, str]], column: str) -> dict[tuple[int, str]
 
 
 def mart_rows(warehouse: str, sql: str) -> list[tuple]:
+    """Rows of ``sql`` on the build's warehouse, opened read-only."""
     with duckdb.connect(warehouse, read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
@@ -145,11 +146,10 @@ def test_regional_ratios_are_not_means_of_provincial_ratios(warehouse):
 def test_province_values_equal_the_per_capita_mart(project, warehouse):
     rows = mf_query(project, PER_CAPITA, ["metric_time__year", "province"])
     actual = by_year_and(rows, "province")
-    with duckdb.connect(warehouse, read_only=True) as connection:
-        mart = connection.execute(
-            "select year, region_code, beds_per_1000, health_workforce_per_1000, "
-            "institutions_per_10k, health_expenditure_per_capita_yuan "
-            "from marts.fct_province_per_capita").fetchall()
+    mart = mart_rows(warehouse, "select year, region_code, beds_per_1000, "
+                                "health_workforce_per_1000, institutions_per_10k, "
+                                "health_expenditure_per_capita_yuan "
+                                "from marts.fct_province_per_capita")
     assert len(actual) == len(mart) == 9 * 31
     for year, region_code, *values in mart:
         row = actual[(year, region_code)]
@@ -191,15 +191,14 @@ def test_quality_metrics_per_edition(project, warehouse):
     assert int(editions[2020]["provinces_with_top100_hospital"]) == 19
     assert all(int(row["top100_hospitals"]) == 100 for row in editions.values())
     seeds = project.root / "seeds"
-    with duckdb.connect(warehouse, read_only=True) as connection:
-        # Independently of the marts: the 2020 edition's scores straight from the seed.
-        (score_2020,) = connection.execute(f"""
-            select sum(cast(reputation_score as double) + cast(research_score as double))
-            from read_csv('{seeds}/fudan/fudan_hospital_rankings.csv', all_varchar = true)
-            where edition = '2020'""").fetchone()
-        (default_edition,) = connection.execute(
-            "select distinct edition from marts.fct_province_quality_scores "
-            "where is_default_edition").fetchone()
+    # Independently of the marts: the 2020 edition's scores straight from the seed.
+    ((score_2020,),) = mart_rows(warehouse, f"""
+        select sum(cast(reputation_score as double) + cast(research_score as double))
+        from read_csv('{seeds}/fudan/fudan_hospital_rankings.csv', all_varchar = true)
+        where edition = '2020'""")
+    ((default_edition,),) = mart_rows(warehouse, "select distinct edition "
+                                                 "from marts.fct_province_quality_scores "
+                                                 "where is_default_edition")
     assert number(editions[2020]["quality_score"]) == pytest.approx(score_2020, rel=1e-9)
     assert [year for year, row in editions.items() if row["quality_score_default_edition"]] == [
         default_edition]
@@ -209,12 +208,10 @@ def test_inequality_metrics_equal_the_marts(project, warehouse):
     rows = mf_query(project, ["gini_population", "gini_land_area", "theil_t_total",
                               "theil_l_total"], ["metric_time__year", "resource"])
     actual = by_year_and(rows, "resource")
-    with duckdb.connect(warehouse, read_only=True) as connection:
-        gini = connection.execute(
-            "select year, resource, weight_basis, gini from marts.fct_inequality_gini").fetchall()
-        theil = connection.execute(
-            "select year, resource, theil_form, grouping, theil_value "
-            "from marts.fct_inequality_theil where component = 'total'").fetchall()
+    gini = mart_rows(warehouse, "select year, resource, weight_basis, gini "
+                                "from marts.fct_inequality_gini")
+    theil = mart_rows(warehouse, "select year, resource, theil_form, grouping, theil_value "
+                                 "from marts.fct_inequality_theil where component = 'total'")
     assert gini and theil
     for year, resource, basis, value in gini:
         assert number(actual[(year, resource)][f"gini_{basis}"]) == pytest.approx(value, rel=1e-12)
