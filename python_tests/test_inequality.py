@@ -591,3 +591,16 @@ def test_group_labels_follow_rows_with_a_non_default_index():
     assert result.groups.query("index == 'theil_t'").set_index("group")["n_units"].to_dict() == {
         "x": 2, "y": 1
     }
+
+
+def test_group_labels_keep_their_type_and_the_top_level_has_no_parent():
+    """Integer group codes stay integers (not Python objects or text); the coarsest level's
+    parent_group is None, as in the nested decomposition's definition (no parent above level 1)."""
+    frame = pd.DataFrame({"u": list("abcd"), "r": [1.0, 2.0, 3.0, 4.0], "p": [1.0, 1.0, 1.0, 1.0],
+                          "region": [1, 1, 2, 2], "province": [11, 12, 21, 22]})
+    assert theil(frame, "u", "r", "p", ["region"]).groups["group"].dtype == np.int64
+    nested = theil_nested(frame, "u", "r", "p", ["region", "province"]).groups
+    assert nested["group"].dtype == np.int64
+    top = nested[nested["level"] == "region"]
+    assert top["parent_group"].tolist() == [None, None, None, None]
+    assert nested.loc[nested["level"] == "province", "parent_group"].tolist() == [1, 1, 2, 2] * 2

@@ -22,6 +22,12 @@ def test_returns_float_columns_in_order():
         (frame(), ["y"], r"unknown column\(s\) \['y'\]"),
         (frame(x=[1, "n/a", 3]), ["x"], r"column 'x': non-numeric value 'n/a' for unit 'b'"),
         (frame(x=[1, None, 3]), ["x"], r"column 'x': missing value for unit 'b'"),
+        # Text is named before an earlier gap: it is the likelier cause (a column read as text).
+        (frame(x=[None, "1,234", 3]), ["x"], r"column 'x': non-numeric value '1,234' for unit 'b'"),
+        (frame(x=pd.array([None, "1,234", "3"], dtype="string")), ["x"],
+         r"column 'x': non-numeric value '1,234' for unit 'b'"),
+        (frame(x=pd.array([1.5, None, 3.0], dtype="Float64")), ["x"],
+         r"column 'x': missing value for unit 'b'"),
         (frame(x=[1, float("inf"), 3]), ["x"], r"column 'x': infinite value for unit 'b'"),
         (frame(unit=["a", "a", "c"]), ["x"], r"duplicated unit id\(s\) \['a'\]"),
         (frame(unit=["a", None, "c"]), ["x"], r"column 'unit': missing id in row 1"),

@@ -119,7 +119,7 @@ class TheilResult:
 
     components: pd.DataFrame
     groups: pd.DataFrame
-    units: pd.DataFrame | None = None
+    units: pd.DataFrame
 
 
 # --- 1. Lorenz curve and Gini ---------------------------------------------------------------
@@ -145,7 +145,8 @@ def lorenz_curve(frame: pd.DataFrame, id_column: str, resource: str, weight: str
     # exactly 1.
     return pd.DataFrame({
         "point": np.arange(len(order) + 1),
-        id_column: np.concatenate([[None], clean[id_column].to_numpy()[order]]),
+        id_column: pd.Series(np.concatenate([[None], clean[id_column].to_numpy()[order]]),
+                             dtype=object),
         resource: np.concatenate([[0.0], resources]),
         weight: np.concatenate([[0.0], weights]),
         "resource_per_weight": np.concatenate([[np.nan], ratio[order]]),
@@ -288,7 +289,7 @@ def theil_nested(
         units.extend({**finest, **unit_columns}, index=form)
     return TheilResult(
         components=pd.DataFrame(components, columns=_NESTED_COMPONENT_COLUMNS),
-        groups=groups.frame(_NESTED_GROUP_COLUMNS),
+        groups=groups.frame(_NESTED_GROUP_COLUMNS, objects=["parent_group"]),
         units=units.frame(["index", id_column, levels[-1], *_UNIT_TERM_COLUMNS]),
     )
 
@@ -341,12 +342,24 @@ class _Columns:
             self._parts.setdefault(name, []).append(values)
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {name: np.concatenate(parts) for name, parts in self._parts.items()}
+        return {name: self._joined(name) for name in self._parts}
 
-    def frame(self, columns: list[str]) -> pd.DataFrame:
+    def frame(self, columns: list[str], objects: Sequence[str] = ()) -> pd.DataFrame:
+        """The gathered columns as a frame; ``objects`` stay Python objects (None, not NaN)."""
         if not self._parts:
             return pd.DataFrame(columns=columns)
-        return pd.DataFrame({name: np.concatenate(self._parts[name]) for name in columns})
+        return pd.DataFrame({
+            name: pd.Series(self._joined(name), dtype=object) if name in objects
+            else self._joined(name)
+            for name in columns
+        })
+
+    def _joined(self, name: str) -> np.ndarray:
+        parts = self._parts[name]
+        if len({part.dtype for part in parts}) > 1:
+            # Mixed kinds (one level's integer labels, another's text): NumPy would coerce them.
+            parts = [part.astype(object) for part in parts]
+        return np.concatenate(parts)
 
 
 def _shares(clean: pd.DataFrame, resource: str, population: str) -> tuple[np.ndarray, np.ndarray]:
@@ -357,9 +370,10 @@ def _shares(clean: pd.DataFrame, resource: str, population: str) -> tuple[np.nda
 
 
 def _factorized(clean: pd.DataFrame, level: str) -> tuple[str, np.ndarray, np.ndarray]:
-    """``(level, codes, labels)``: each unit's group number and the group labels, sorted."""
+    """``(level, codes, labels)``: each unit's group number and the group labels, sorted, in the
+    group column's own type."""
     codes, labels = pd.factorize(clean[level].to_numpy(), sort=True)
-    return level, codes, np.asarray(labels, dtype=object)
+    return level, codes, labels
 
 
 def _decompose(
@@ -419,7 +433,7 @@ def _decompose(
             "within_contribution": within_contribution,
             "within_contribution_pct": (100 * within_contribution / total if total > 0
                                         else np.full(len(labels), np.nan)),
-            "parent_group": (parent_labels[parent_codes[first]] if parent
+            "parent_group": (np.asarray(parent_labels[parent_codes[first]], dtype=object) if parent
                              else np.full(len(labels), None, dtype=object)),
         }, index=form, level=level)
         parent_a, parent_b = group_a, group_b

@@ -61,13 +61,16 @@ def validate_frame(
         numeric = values if values.dtype.kind in "fiu" else pd.to_numeric(values, errors="coerce")
         missing = numeric.isna().to_numpy()
         if missing.any():
+            # Text first: a column read as text explains its gaps too.
+            text = missing & values.notna().to_numpy()
+            if text.any():
+                where = int(np.flatnonzero(text)[0])
+                raise InputError(
+                    f"column {column!r}: non-numeric value {values.iloc[where]!r} "
+                    f"for unit {ids.iloc[where]!r}"
+                )
             where = int(np.flatnonzero(missing)[0])
-            if pd.isna(values.iloc[where]):
-                raise InputError(f"column {column!r}: missing value for unit {ids.iloc[where]!r}")
-            raise InputError(
-                f"column {column!r}: non-numeric value {values.iloc[where]!r} "
-                f"for unit {ids.iloc[where]!r}"
-            )
+            raise InputError(f"column {column!r}: missing value for unit {ids.iloc[where]!r}")
         as_float = numeric.to_numpy(dtype=float)
         if not np.isfinite(as_float).all():
             where = int(np.flatnonzero(~np.isfinite(as_float))[0])
