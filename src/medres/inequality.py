@@ -362,11 +362,11 @@ class _Columns:
         return np.concatenate(parts)
 
 
-def _shares(clean: pd.DataFrame, resource: str, population: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each unit's share of the resource (y) and of the population (p)."""
-    resources = clean[resource].to_numpy(dtype=float)
-    people = clean[population].to_numpy(dtype=float)
-    return resources / resources.sum(), people / people.sum()
+def _shares(clean: pd.DataFrame, *columns: str) -> tuple[np.ndarray, ...]:
+    """Each unit's share of each column's total: y of the resource, p of the population, a of the
+    land area."""
+    return tuple(values / values.sum()
+                 for values in (clean[column].to_numpy(dtype=float) for column in columns))
 
 
 def _factorized(clean: pd.DataFrame, level: str) -> tuple[str, np.ndarray, np.ndarray]:
@@ -515,9 +515,7 @@ def agglomeration(
     """
     clean = _clean(frame, id_column, [resource, population, area], positive=[population, area])
     _require_some_resource(clean, resource)
-    resource_share, population_share, area_share = (
-        clean[column].to_numpy() / clean[column].to_numpy().sum()
-        for column in (resource, population, area))
+    resource_share, population_share, area_share = _shares(clean, resource, population, area)
     hrad, pad = resource_share / area_share, population_share / area_share
     return pd.DataFrame({
         id_column: clean[id_column].to_numpy(), "resource_share": resource_share,
